@@ -1,0 +1,16 @@
+# The two set-up commands of the README. Each installs what it needs (idempotent) and then runs.
+PYTHON ?= python3
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install demo test slow-test docs
+install:
+	@$(PYTHON) tools/install.py
+
+demo: install
+	@$(PYTHON) -m akt_vpc.cli demo
+
+test: install
+	@$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+slow-test: install
+	@AKT_VPC_FLAGS=slow $(PYTHON) -m pytest tests $(PYTEST_ARGS)
