@@ -7,7 +7,7 @@ install:
 	@$(PYTHON) tools/install.py
 
 demo: install
-	@$(PYTHON) -m akt_vpc.cli demo
+	@$(PYTHON) -c "import sys; from akt_vpc.cli import main; sys.exit(main(['demo'] + sys.argv[1:]))" $(ARGS)
 
 test: install
 	@$(PYTHON) -m pytest tests $(PYTEST_ARGS)

@@ -12,10 +12,8 @@ NEEDED = ['torch', 'torchvision', 'sklearn', 'cv2', 'safetensors', 'seaborn', 'i
 
 
 def installed() -> bool:
-    "True when akt_vpc is importable from this checkout and every dependency is present."
-    if any(importlib.util.find_spec(m) is None for m in NEEDED): return False
-    spec = importlib.util.find_spec('akt_vpc')
-    return spec is not None and spec.origin is not None and Path(spec.origin).resolve().parent == ROOT/'akt_vpc'
+    "True when akt_vpc (from any checkout: `make` runs it from this one) and every dependency are importable."
+    return all(importlib.util.find_spec(m) is not None for m in NEEDED + ['akt_vpc'])
 
 
 if __name__ == '__main__':
