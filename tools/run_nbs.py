@@ -4,7 +4,13 @@ Runs each notebook the way `nbdev_test` does (execnb's CaptureShell, project roo
 `#| eval: false` cells and cells flagged with `tst_flags` (slow, gpu, notest), then writes the notebook back with
 its outputs and cleans it with nbdev_clean's rules.
 
-Usage: python tools/run_nbs.py nbs/03_data.ipynb [more.ipynb ...]
+With `--widgets`, each notebook is run in a real Jupyter kernel instead (nbclient, `store_widget_state=True`),
+with the same cells skipped, so that the ipywidgets state is saved in the notebook metadata in the standard shape,
+`metadata.widgets["application/vnd.jupyter.widget-state+json"] = {"state": {...}, "version_major": 2,
+"version_minor": 0}`, which Quarto and nbconvert use to draw the widgets (frozen) on the docs site. execnb has no
+kernel and saves no widget state. nbdev_clean keeps the `widgets` metadata key.
+
+Usage: python tools/run_nbs.py [--widgets] nbs/03_data.ipynb [more.ipynb ...]
 """
 import os, sys, time
 from pathlib import Path
@@ -46,8 +52,59 @@ def run_notebook(path: Path):
     write_nb(nb, path)
 
 
+WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
+
+
+def run_notebook_kernel(path: Path, timeout: int = 900):
+    "Execute `path` in a python3 kernel with nbclient, saving outputs and the widget state; skipped cells keep no output."
+    import copy, json
+    import nbformat
+    from nbclient import NotebookClient
+    from execnb.nbio import read_nb, write_nb
+    from nbdev.config import get_config
+    from nbdev.clean import clean_nb
+    flags = get_config().tst_flags.split()
+    nb = read_nb(path)
+    run = nbformat.read(path, as_version=4)
+    skip = [skip_cell(c, flags) for c in nb.cells]
+    for c, s in zip(run.cells, skip):
+        if c.cell_type == 'code' and s: c.source = ''       # not run, as under nbdev_test
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]),
+               MPLBACKEND='module://matplotlib_inline.backend_inline')
+    client = NotebookClient(run, timeout=timeout, kernel_name='python3', store_widget_state=True,
+                            resources={'metadata': {'path': str(path.parent)}})
+    client.execute(env=env)   # kwargs reach the kernel manager's start_kernel
+    for c, r, s in zip(nb.cells, run.cells, skip):
+        if c.cell_type == 'code': c['outputs'] = [] if s else json.loads(json.dumps(r.get('outputs', [])))
+    w = run.metadata.get('widgets', {}).get(WIDGET_STATE)
+    if w: nb.metadata['widgets'] = {WIDGET_STATE: json.loads(json.dumps(w))}
+    else: nb.metadata.pop('widgets', None)
+    clean_nb(nb)
+    write_nb(nb, path)
+
+
+def check_widget_state(path: Path) -> int:
+    "Number of widget models saved in `path`'s metadata; raises `ValueError` unless the state has the standard shape."
+    import json
+    md = json.loads(Path(path).read_text()).get('metadata', {})
+    if 'widgets' not in md: return 0
+    w = md['widgets'].get(WIDGET_STATE)
+    if not isinstance(w, dict) or not isinstance(w.get('state'), dict) or w.get('version_major') != 2:
+        raise ValueError(f"{path}: metadata.widgets is not {{{WIDGET_STATE!r}: {{'state': ..., 'version_major': 2, ...}}}}")
+    for k, m in w['state'].items():
+        if not {'model_name', 'model_module', 'state'} <= set(m): raise ValueError(f"{path}: widget {k} lacks model_name/model_module/state")
+    return len(w['state'])
+
+
 if __name__ == '__main__':
-    os.environ.setdefault('AKT_VPC_QUIET', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
-    os.environ['IN_TEST'] = '1'
-    for p in sys.argv[1:]:
-        t = time.time(); run_notebook(Path(p).resolve()); print(f'{p}: {time.time() - t:.0f} s')
+    args = sys.argv[1:]
+    widgets = '--widgets' in args
+    os.environ.setdefault('AKT_VPC_QUIET', '1'); os.environ['IN_TEST'] = '1'
+    if not widgets: os.environ.setdefault('MPLBACKEND', 'Agg')
+    for p in (a for a in args if a != '--widgets'):
+        t = time.time()
+        if widgets:
+            run_notebook_kernel(Path(p).resolve())
+            print(f'{p}: {time.time() - t:.0f} s, {check_widget_state(Path(p))} widget models saved')
+        else:
+            run_notebook(Path(p).resolve()); print(f'{p}: {time.time() - t:.0f} s')
