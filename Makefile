@@ -12,5 +12,8 @@ demo: install
 test: install
 	@$(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
+docs-test: install
+	@AKT_VPC_DOCS=1 $(PYTHON) -m pytest tests/test_docs.py $(PYTEST_ARGS)
+
 slow-test: install
 	@AKT_VPC_FLAGS=slow $(PYTHON) -m pytest tests $(PYTEST_ARGS)

@@ -1,8 +1,9 @@
 """VideoPatchCore on real UCSD Ped2, fully offline: fit on the 16 training videos, score the 12 test videos.
 
 Prints a JSON summary and writes it to bench/out/vpc_ped2.json. Single thread (torch and OpenCV).
-Every parameter is fixed a priori (see `PARAMETERS` below and the `how_chosen` entry of the JSON); the test labels
-are used only to compute the AUCs and, separately and labelled as such, the reference's ORACLE grid search.
+The fixed score uses the package defaults, chosen without test labels by bench/vpc_validation.py (run it first: its JSON is
+copied into `how_chosen`); the test labels are used only to compute the AUCs and, separately and labelled as such, the
+reference's ORACLE grid search.
 Run: python bench/vpc_ped2.py
 """
 import json, sys, time
@@ -17,28 +18,37 @@ from akt_vpc.video import load_ped2
 from akt_vpc.vpc import VideoPatchCore, BANKS, VPC_BANKS, OFFLINE_BANKS, oracle_search, peak_memory_mb
 from akt_vpc.metrics import evaluate_scores, micro_auc, macro_auc
 
-# all five memories are built so that each can be reported alone; the fused score uses the package default
-# (OFFLINE_BANKS = spatial + motion + flowgrid, equal weights), i.e. weight 0 for temporal and highlevel.
-PARAMETERS = dict(banks=list(BANKS), T=5, detector='motion', encoder='cifar-resnet20', ratios=None, power_n=1., sigma=3.,
-                  weights={b: 1.0 for b in OFFLINE_BANKS}, f=1.0, c_out=32, flow_scale=0.5, grid_rows=15)
+# The fixed score is the package default (VideoPatchCore() with its defaults: banks OFFLINE_BANKS = motion + flowgrid,
+# motion_entries 'hist_p90_height', equal weights, sigma 3), chosen by the label-free validation of bench/vpc_validation.py
+# on TRAINING videos only. It is fitted and timed alone (run 1). The other memories (VPC's spatial, temporal, highlevel and
+# the tight appearance bank) are built in a second, separately timed model (run 2) only to report them alone, in other
+# fusions and in the reference's ORACLE.
+DEFAULT = VideoPatchCore()
+OTHER_BANKS = ('spatial', 'temporal', 'highlevel', 'appearance')
 HOW_CHOSEN = {
-    'all': 'the package defaults; no numeric parameter was tuned on Ped2 test labels (no grid search, no sweep)',
-    'disclosure': 'during development the author looked at Ped2 test AUCs of a few object-motion descriptor variants '
+    'protocol': 'label-free validation on the 16 Ped2 TRAINING videos (bench/vpc_validation.py, akt_vpc.validation): each training '
+                'video gets one pseudo-anomalous copy (kinds cycled speedup / paste / reverse), 4 folds of held-out videos, fit on '
+                'the normal videos of the other folds, micro AUC over the 16 pseudo-anomalous copies; the candidate list was written '
+                'down before any validation result was seen; stages A (motion descriptor) -> B (banks) -> C (weights) -> D (sigma), '
+                'each from the previous winner; ties within 0.005 go to the earlier-listed candidate. The test set was evaluated once, '
+                'after the choice, with no iteration on its result',
+    'chosen_by_protocol': 'banks (motion + flowgrid), motion descriptor entries (hist_p90_height) and scaling (group), weights (equal), sigma (3)',
+    'pre_dating_the_protocol': 'the bank designs themselves (motion descriptor, flow grid, the VPC banks, the tight-appearance bank '
+                               'from VAD.md 7), T=5, detector settings, grid_rows=15, flow_scale=0.5, c_out=32, coreset ratios, power_n=1, '
+                               'the leave-one-training-video-out z-score normalisation, and the candidate list itself',
+    'previous_helper_disclosure': 'during development the author looked at Ped2 test AUCs of a few object-motion descriptor variants '
                   '(which flow statistics / geometry entries to use) and of a first run with the four banks spatial+temporal+'
                   'highlevel+motion (micro 0.74, motion scaled per entry); after that run the motion vectors were changed to '
                   'one scale per unit group and the flow grid of VAD.md 7 was added, and the default fusion set to the VAD.md 7 '
                   'recipe. These are design decisions made with sight of test numbers; treat the fixed AUC as optimistic by that much',
-    'T': '5: the clip length of the offline probes in VAD.md 7 (between the reference settings 4 and 10)',
+    'this_helper_disclosure': 'this helper saw the previous run\'s Ped2 test numbers (micro 0.829; banks alone motion 0.769, flowgrid 0.821, '
+                              'spatial 0.653) before writing the candidate list; the candidates come from VAD.md 7 and the brief, not from '
+                              'test results, but that knowledge was present',
+    'T': '5: the clip length of the offline probes in VAD.md 7 (between the reference settings 4 and 10); not validated',
     'detector': 'motion detector defaults (thr 20 grey levels, 5x5 blur, 3x3 open, 7x7 close, min area 5e-4 of the frame, '
                 'median background of each video itself): the values of VAD.md 7, min area expressed relative to the frame',
-    'ratios': 'coreset 0.1 for the CNN banks (the middle of the reference settings 0.01-0.25); 1.0 (keep all) for the small motion bank',
+    'ratios': 'coreset 0.1 for the VPC CNN banks; 1.0 (keep all) for the small motion, flow-grid and tight-appearance banks',
     'power_n': '1: the z-score normalisation makes the exponent unnecessary; reference values 1-4',
-    'sigma': '3 frames of Gaussian smoothing per video (VAD.md 7)',
-    'banks_and_weights': 'the offline recipe of VAD.md 7 (object motion + appearance + flow grid, z-scored by leave-one-'
-                         'training-video-out scores, summed with equal weights), fixed a priori from the spec; VPC\'s temporal '
-                         'and high-level memories are reported alone and in the other fusions but weigh 0 in the fixed score',
-    'motion_scaling': 'object-motion vectors: the flow entries and the geometry entries each scaled to unit total variance '
-                      'on the training vectors (one scale per unit group)',
     'grid_rows': '15 rows of square cells (16 px on a 240-px frame, the cell size of VAD.md 7, expressed relative to the frame height)',
     'normalisation': 'z-scores from leave-one-training-video-out frame scores: training videos only',
     'c_out': "32 = the ResNet-20 layer2+layer3 channels (96) grouped by 3; reference values 32-64",
@@ -49,31 +59,50 @@ def main():
     if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
     ds = load_ped2()
     labels = [v.labels for v in ds.test]
+    n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
+    vj = Path(__file__).resolve().parent/'out'/'vpc_validation.json'
+    validation = json.loads(vj.read_text()) if vj.exists() else None
+    if validation is not None:  # the package defaults must be the validated design
+        fd = validation['final_design']
+        assert list(DEFAULT.banks) == fd['banks'] and DEFAULT.motion_entries == fd['motion_entries'] and DEFAULT.sigma == fd['sigma'], fd
     t_all = time.time()
-    vpc = VideoPatchCore(**PARAMETERS)
+    # run 1: the default design, timed alone
+    vpc = DEFAULT
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
+    peak1 = peak_memory_mb()
     fixed = evaluate_scores(out['fused'], labels)
-    per_bank = {b: evaluate_scores(out['z'][b], labels) for b in vpc.banks}
-    fuse = lambda bs: [sum(out['z'][b][i] for b in bs) for i in range(len(labels))]
-    other = {name: dict(banks=list(bs), micro=micro_auc(fuse(bs), labels), macro=macro_auc(fuse(bs), labels))
-             for name, bs in [('all_five_equal', BANKS), ('vpc_three_equal', VPC_BANKS), ('vpc_three_plus_motion_equal', VPC_BANKS + ('motion',))]}
-    n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
-    t0 = time.time(); oracle = oracle_search(out['raw'], labels); t_oracle = time.time() - t0
+    # run 2: the other memories, for reporting only
+    other = VideoPatchCore(banks=OTHER_BANKS, **{k: v for k, v in vpc.config().items() if k not in ('banks', 'weights', 'ratios')})
+    t0 = time.time(); other.fit(ds.train); t_fit2 = time.time() - t0
+    t0 = time.time(); out2 = other.score(ds.test); t_score2 = time.time() - t0
+    z = {**out['z'], **out2['z']}; raw = {**out['raw'], **out2['raw']}
+    per_bank = {b: evaluate_scores(z[b], labels) for b in z}
+    fuse = lambda bs: [sum(z[b][i] for b in bs) for i in range(len(labels))]
+    fusions = [('previous_default_spatial_motion_flowgrid_equal', ('spatial', 'motion', 'flowgrid')), ('all_six_equal', BANKS),
+               ('vpc_three_equal', VPC_BANKS), ('vpc_three_plus_motion_equal', VPC_BANKS + ('motion',)),
+               ('motion_flowgrid_appearance_equal', ('motion', 'flowgrid', 'appearance'))]
+    others = {name: dict(banks=list(bs), micro=micro_auc(fuse(bs), labels), macro=macro_auc(fuse(bs), labels)) for name, bs in fusions}
+    t0 = time.time(); oracle = oracle_search(raw, labels); t_oracle = time.time() - t0
     res = dict(
         benchmark='VideoPatchCore on UCSD Ped2 (16 train / 12 test videos, 2010 test frames, 1648 anomalous)',
         fixed_micro_auc=fixed['micro'], fixed_macro_auc=fixed['macro'], macro_rule=fixed['macro_rule'],
+        floor_micro_auc=0.88, floor_reached=bool(fixed['micro'] >= 0.88),
         per_video_auc=dict(zip(out['names'], fixed['per_video'])),
         per_bank_micro_auc={b: r['micro'] for b, r in per_bank.items()},
         per_bank_macro_auc={b: r['macro'] for b, r in per_bank.items()},
-        other_fixed_fusions=other,
+        per_bank_per_video_auc={b: dict(zip(out['names'], r['per_video'])) for b, r in per_bank.items()},
+        other_fixed_fusions=others,
         oracle=oracle,
-        parameters=vpc.config(), how_chosen=HOW_CHOSEN,
-        normalisation={b: dict(loo_mean=m, loo_std=s) for b, (m, s) in vpc.norm.items()},
-        memory_sizes={b: len(m) for b, m in vpc.memories.items()},
-        train_frames=n_tr, test_frames=n_te, fit_seconds=t_fit, score_seconds=t_score,
-        fit_fps=n_tr / t_fit, score_fps=n_te / t_score, oracle_search_seconds=t_oracle,
-        wall_seconds=time.time() - t_all, threads=1, peak_memory_mb=peak_memory_mb(),
+        parameters=vpc.config(), how_chosen={**HOW_CHOSEN, 'validation': validation},
+        normalisation={b: dict(loo_mean=m, loo_std=s) for b, (m, s) in {**vpc.norm, **other.norm}.items()},
+        memory_sizes={b: len(m) for b, m in {**vpc.memories, **other.memories}.items()},
+        train_frames=n_tr, test_frames=n_te,
+        default_fit_seconds=t_fit, default_score_seconds=t_score, default_fit_fps=n_tr / t_fit, default_score_fps=n_te / t_score,
+        default_peak_memory_mb=peak1,
+        other_banks_fit_seconds=t_fit2, other_banks_score_seconds=t_score2, other_banks_fit_fps=n_tr / t_fit2, other_banks_score_fps=n_te / t_score2,
+        oracle_search_seconds=t_oracle, wall_seconds=time.time() - t_all, threads=1, peak_memory_mb=peak_memory_mb(),
+        machine_note='2 CPU cores shared with other jobs (load average about 7-9 during the run): timings are pessimistic',
         torch=torch.__version__, opencv=cv2.__version__,
     )
     js = json.dumps(res, indent=1)
@@ -81,7 +110,7 @@ def main():
     out_dir = Path(__file__).resolve().parent/'out'; out_dir.mkdir(exist_ok=True)
     (out_dir/'vpc_ped2.json').write_text(js)
     np.savez(out_dir/'vpc_ped2_scores.npz', names=np.array(out['names']), fused=np.concatenate(out['fused']),
-             **{f'z_{b}': np.concatenate(out['z'][b]) for b in vpc.banks}, **{f'raw_{b}': np.concatenate(out['raw'][b]) for b in vpc.banks})
+             **{f'z_{b}': np.concatenate(z[b]) for b in z}, **{f'raw_{b}': np.concatenate(raw[b]) for b in raw})
     return 0
 
 if __name__ == '__main__': sys.exit(main())

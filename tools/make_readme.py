@@ -1,15 +1,16 @@
 """Write README.md from nbs/index.ipynb without Quarto (nbdev_readme needs Quarto, which cannot be installed here).
 
-Cells whose first line is `#| hide` are left out, other `#|` directive lines are dropped, and code outputs are kept.
+Cells marked `#| hide` are left out, other `#|` directive lines are dropped, and code outputs are kept: text as
+code blocks, PNG figures written to `images/readme_<n>.png` and linked.
 Run `python tools/make_readme.py`; `.ci/run` checks that README.md is up to date.
 """
-import json, re
+import base64, json, re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cell_markdown(cell) -> str:
+def cell_markdown(cell, images:list) -> str:
     src = ''.join(cell['source'])
     lines = src.split('\n')
     if any(l.strip() in ('#| hide', '#|hide') for l in lines if l.startswith('#|')): return ''
@@ -17,14 +18,23 @@ def cell_markdown(cell) -> str:
     code = '\n'.join(l for l in lines if not l.startswith('#|')).strip()
     out = [f'```python\n{code}\n```']
     for o in cell.get('outputs', []):
-        text = o.get('text') or o.get('data', {}).get('text/plain')
-        if text: out.append('```\n' + ''.join(text).rstrip() + '\n```')
+        data = o.get('data', {})
+        if 'image/png' in data:
+            images.append(base64.b64decode(''.join(data['image/png'])))
+            out.append(f'![figure](images/readme_{len(images)}.png)')
+            continue
+        text = o.get('text') or data.get('text/plain')
+        if text and not ''.join(text).startswith('<Figure'): out.append('```\n' + ''.join(text).rstrip() + '\n```')
     return '\n\n'.join(out)
 
 
 def render(nb_path=ROOT/'nbs'/'index.ipynb') -> str:
     nb = json.loads(Path(nb_path).read_text())
-    parts = [cell_markdown(c) for c in nb['cells']]
+    images = []
+    parts = [cell_markdown(c, images) for c in nb['cells']]
+    (ROOT/'images').mkdir(exist_ok=True)
+    for old in (ROOT/'images').glob('readme_*.png'): old.unlink()
+    for i, png in enumerate(images, 1): (ROOT/'images'/f'readme_{i}.png').write_bytes(png)
     text = '\n\n'.join(p for p in parts if p.strip())
     # nbdev's title convention: '# Title' then '> summary'
     text = re.sub(r'^> (.*)$', r'> \1', text, flags=re.M)

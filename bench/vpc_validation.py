@@ -1,0 +1,128 @@
+"""Label-free choice of VideoPatchCore's offline defaults on UCSD Ped2 TRAINING videos only (akt_vpc.validation).
+
+Protocol: each of the 16 training videos gets one pseudo-anomalous copy (kinds cycle speedup / paste / reverse, seed 0);
+4 folds (video i in fold i % 4): fit on the normal videos of the other 3 folds, score the pseudo-anomalous copies of
+the fold's videos; the selection score is the micro AUC over all 16 pseudo-anomalous videos. No test video is read.
+
+The candidate list below (CANDIDATES) was written down before any validation result was seen. Stages run in order;
+each stage starts from the previous stage's winner. Rule: the highest validation micro AUC wins; a candidate within
+0.005 of an earlier-listed one loses to it (earlier = simpler or the pre-existing default).
+
+Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
+     python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
+Writes bench/out/vpc_validation.json. Single thread.
+"""
+import json, sys, time
+from pathlib import Path
+import numpy as np
+import torch, cv2
+
+torch.set_num_threads(1); cv2.setNumThreads(1)
+
+from akt_vpc.core import shared_file, missing_reason
+from akt_vpc.video import load_ped2
+from akt_vpc.vpc import VideoPatchCore
+from akt_vpc.validation import pseudo_anomalies, cached_features, validate, PSEUDO_KINDS
+
+CACHE = Path('/tmp/akt_vpc_valcache')
+FEATURE_BANKS = ('spatial', 'motion', 'flowgrid', 'appearance')  # computed once, shared by all candidates
+N_FOLDS, SEED = 4, 0
+
+# ---- written before any validation result was seen ----
+CANDIDATES = {
+    'A_motion_descriptor': {  # the object-motion bank alone (sigma 3, T 5)
+        'A1_all13_group (pre-existing default)': dict(banks=('motion',), motion_entries='all', motion_scaling='group'),
+        'A2_all13_entry': dict(banks=('motion',), motion_entries='all', motion_scaling='entry'),
+        'A3_hist_p90_height_group (VAD.md 7)': dict(banks=('motion',), motion_entries='hist_p90_height', motion_scaling='group'),
+        'A4_hist_p90_height_entry': dict(banks=('motion',), motion_entries='hist_p90_height', motion_scaling='entry'),
+    },
+    'B_banks': {  # which banks enter the fused score (equal weights), motion = the A winner
+        'B1_motion+flowgrid+spatial (pre-existing default)': dict(banks=('motion', 'flowgrid', 'spatial')),
+        'B2_motion+flowgrid': dict(banks=('motion', 'flowgrid')),
+        'B3_motion+flowgrid+appearance': dict(banks=('motion', 'flowgrid', 'appearance')),
+        'B4_motion+appearance': dict(banks=('motion', 'appearance')),
+        'B5_motion+flowgrid+spatial+appearance': dict(banks=('motion', 'flowgrid', 'spatial', 'appearance')),
+        'B6_motion': dict(banks=('motion',)),
+    },
+    'C_weights': {  # fusion weights for the B winner
+        'C1_equal': 'equal',
+        'C2_validation (w_b = max(single-bank validation micro AUC - 0.5, 0), normalised)': 'validation',
+    },
+    'D_sigma': {  # Gaussian smoothing of frame scores, frames
+        'D1_sigma3 (pre-existing default)': dict(sigma=3.),
+        'D2_sigma0': dict(sigma=0.),
+        'D3_sigma6': dict(sigma=6.),
+    },
+}
+NOT_VALIDATED = ('T=5, the motion detector settings, grid_rows=15, flow_scale=0.5, c_out=32, coreset ratios and power_n=1 '
+                 'are not compared by this protocol (they pre-date it; see vpc_ped2.json how_chosen)')
+# ---------------------------------------------------------
+
+def pick(scores:dict, tol=0.005) -> str:
+    "Highest micro AUC; a candidate within `tol` of an earlier-listed one loses to it."
+    best = None
+    for k, s in scores.items():
+        if best is None or s['micro'] > scores[best]['micro'] + tol: best = k
+    return best
+
+def main():
+    if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
+    part = sys.argv[1] if len(sys.argv) > 1 else None
+    t_all = time.time()
+    ds = load_ped2(); train = ds.train  # training videos only
+    fm = VideoPatchCore(banks=FEATURE_BANKS)
+    pseudo = pseudo_anomalies(train, PSEUDO_KINDS, seed=SEED) if part != 'train' else None
+    t0 = time.time()
+    tf = cached_features(fm, train, CACHE, 'features (train)') if part != 'pseudo' else None
+    pf = cached_features(fm, pseudo, CACHE, 'features (pseudo)') if part != 'train' else None
+    t_feat = time.time() - t0
+    if part is not None: print(f'{part}: features in {t_feat:.0f} s'); return 0
+    labels = [v.labels for v in pseudo]
+    def run(**kw):
+        r = validate(VideoPatchCore(encoder=fm.encoder, detector=fm.detector, **kw), tf, pf, labels, n_folds=N_FOLDS)
+        r.pop('fused'); return r
+    res, chosen = {}, {}
+    base = dict(sigma=3.)
+    # A: motion descriptor
+    res['A_motion_descriptor'] = {k: run(**{**base, **kw}) for k, kw in CANDIDATES['A_motion_descriptor'].items()}
+    a = pick(res['A_motion_descriptor']); chosen['A'] = a
+    mot = {k: v for k, v in CANDIDATES['A_motion_descriptor'][a].items() if k != 'banks'}
+    # single banks (reported, and used by C2's weights)
+    single = {b: run(banks=(b,), **base, **mot) for b in ('flowgrid', 'spatial', 'appearance')}
+    single['motion'] = res['A_motion_descriptor'][a]
+    res['single_banks'] = single
+    # B: banks
+    res['B_banks'] = {k: run(**{**base, **mot, **kw}) for k, kw in CANDIDATES['B_banks'].items()}
+    b = pick(res['B_banks']); chosen['B'] = b; banks = CANDIDATES['B_banks'][b]['banks']
+    # C: weights
+    wv = {x: max(single[x]['micro'] - 0.5, 0.) for x in banks}; tot = sum(wv.values()) or 1.
+    wopts = {'equal': None, 'validation': {x: len(banks) * w / tot for x, w in wv.items()}}
+    res['C_weights'] = {k: run(banks=banks, weights=wopts[v], **base, **mot) for k, v in CANDIDATES['C_weights'].items()}
+    c = pick(res['C_weights']); chosen['C'] = c; weights = wopts[CANDIDATES['C_weights'][c]]
+    # D: sigma
+    res['D_sigma'] = {k: run(banks=banks, weights=weights, **mot, **kw) for k, kw in CANDIDATES['D_sigma'].items()}
+    d = pick(res['D_sigma']); chosen['D'] = d
+    final = dict(banks=list(banks), weights=weights, **mot, **CANDIDATES['D_sigma'][d])
+    out = dict(
+        benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
+        protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
+                      pseudo_anomalies=f'one copy per training video, kinds cycled {list(PSEUDO_KINDS)} (video i: kind i % 3), seed {SEED}: '
+                                       'speedup = every 2nd/3rd frame for 30-60% of the source frames; paste = the largest moving object of the '
+                                       'next training video, 1.5-2x enlarged, crossing at 1.5-3% of the frame height per frame for 30-60% of the '
+                                       'frames; reverse = playback backwards for 15-30% of the frames (no time jumps)',
+                      folds=f'{N_FOLDS} folds, video i in fold i % {N_FOLDS}: fit on the normal videos of the other folds (memories and '
+                            'leave-one-video-out z-scores), score the pseudo-anomalous copies of the fold',
+                      selection='micro AUC over all 16 pseudo-anomalous videos; stages A->D in order, each from the previous winner; '
+                                'ties within 0.005 go to the earlier-listed candidate',
+                      features=f'banks {list(FEATURE_BANKS)} computed once at T=5 and cached'),
+        candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,
+        results=res, chosen=chosen, final_design=final, pseudo_videos=[v.name for v in pseudo],
+        pseudo_anomalous_frames=int(sum(int(y.sum()) for y in labels)), pseudo_frames=int(sum(len(y) for y in labels)),
+        feature_seconds=t_feat, wall_seconds=time.time() - t_all, threads=1)
+    js = json.dumps(out, indent=1, default=float)
+    print(js)
+    od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True)
+    (od/'vpc_validation.json').write_text(js)
+    return 0
+
+if __name__ == '__main__': sys.exit(main())
