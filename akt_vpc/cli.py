@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
     d.add_argument('--iterations', type=int, default=300, help='ZSQ fine-tuning iterations')
+    d.add_argument('--fp-epochs', type=int, default=8, help='epochs of the small FP model trained on the embedded digits')
     d.add_argument('--out', default='runs/demo', help='output folder of the VAD part')
     _add_common(d)
     q = sub.add_parser('quant', help='FP vs quantized (no fine-tuning) on the embedded digits')
@@ -109,7 +110,7 @@ def main(argv:list[str]|None=None) -> int:
     elif args.command == 'demo':
         from akt_vpc.zsq import zsq_demo
         from akt_vpc.vpc import run_vad
-        z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed)
+        z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
         v = run_vad('street_scene', out_dir=args.out, seed=args.seed)
         fixed = v.get('fixed', {})
         print(f"VideoPatchCore on the generated street scene ({v['n_test_videos']} test videos): micro AUC "
