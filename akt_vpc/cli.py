@@ -19,11 +19,11 @@ def quant_demo(epochs:int=15, # training epochs of the full-precision model
               ) -> dict[str, float]:
     "Train a small FP model on the embedded digits, quantize it without fine-tuning, return top-1 per setting."
     from akt_vpc.core import seed_everything
-    from akt_vpc.data import digits_dataset, fit_classifier, quantized_accuracy_table
-    from akt_vpc.models import cifar_resnet
+    from akt_vpc.data import digits_dataset, quantized_accuracy_table
+    from akt_vpc.zsq import digits_fp_model
     seed_everything(seed)
     train, test = digits_dataset('train'), digits_dataset('test')
-    model = fit_classifier(cifar_resnet(depth), train, epochs=epochs, seed=seed, device=device)
+    model = digits_fp_model(epochs, depth, seed, device)
     calib = train.tensors[0][torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:128]]
     return quantized_accuracy_table(model, test, calib, bits, device=device)
 
