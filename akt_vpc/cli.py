@@ -45,6 +45,12 @@ def _bits_pairs(s:str):
         except ValueError: raise argparse.ArgumentTypeError(f"expected bit-widths like 'W4A4,W3A3' or '4,3', got {s!r}")
     return tuple(out)
 
+def _names(s:str) -> tuple:
+    "Parse 'motion,flowgrid' into ('motion', 'flowgrid')."
+    out = tuple(t.strip() for t in s.split(',') if t.strip())
+    if not out: raise argparse.ArgumentTypeError(f"expected comma-separated names, got {s!r}")
+    return out
+
 def _add_common(p, device=True):
     p.add_argument('--seed', type=int, default=0, help='random seed')
     if device: p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
@@ -76,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
     v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
     v.add_argument('--detector', default='motion', help="'motion' (static camera, offline) or 'yolov5' (downloads)")
-    v.add_argument('--encoder', default='cifar-resnet20', help="e.g. 'cifar-resnet20', 'clip-rn101' (downloads)")
+    v.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or 'ascnet:<checkpoint>'; "
+                   "given without --banks, VPC's three encoder banks are added to the offline ones")
+    v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
+                   "(default: motion, which needs no encoder)")
     v.add_argument('--T', type=int, default=5, help='clip length in frames')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
@@ -103,7 +112,10 @@ def main(argv:list[str]|None=None) -> int:
                                             f"{args.model} W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
         from akt_vpc.vpc import run_vad
-        res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder, T=args.T, ratios=args.ratio, out_dir=args.out)
+        from akt_vpc.vpc import OFFLINE_BANKS, VPC_BANKS
+        banks = args.banks or (OFFLINE_BANKS if args.encoder is None else OFFLINE_BANKS + VPC_BANKS)
+        res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
+                      ratios=args.ratio, out_dir=args.out)
         fixed = res.get('fixed', {})
         _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
                                f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")

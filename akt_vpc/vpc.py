@@ -15,18 +15,19 @@ from .core import check_choice, check_range, progress, shared_file, seed_everyth
 from .video import Video, VideoDataset, clip_starts, frame_scores, load_dataset
 from .objects import MotionDetector, YoloDetector, clip_objects, crop_tubes
 from .features import (CifarResNetEncoder, ClipRN101Encoder, TorchvisionEncoder, object_features, spatial_vectors,
-                              temporal_vectors, highlevel_vectors, clip_flows, motion_descriptor)
+                              temporal_vectors, highlevel_vectors)
+from .motion import clip_flows, motion_descriptor, grid_boxes, grid_descriptors
 from .memory import MemoryBank, save_banks, load_banks, nn_distance
 from .metrics import evaluate_scores, micro_auc
 
 # %% auto #0
-__all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'OFFLINE_BANKS', 'DEFAULT_RATIOS', 'MOTION_ENTRIES', 'MOTION_SCALINGS',
-           'make_encoder', 'make_detector', 'grid_boxes', 'grid_descriptors', 'appearance_vectors', 'VideoFeatures',
-           'video_features', 'clip_scores', 'grid_clip_scores', 'smooth', 'group_scales', 'VideoPatchCore',
-           'reference_fusion', 'oracle_search', 'plot_video_scores', 'peak_memory_mb', 'run_vad']
+__all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'OFFLINE_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS', 'MOTION_ENTRIES',
+           'MOTION_SCALINGS', 'make_encoder', 'make_detector', 'appearance_vectors', 'VideoFeatures', 'video_features',
+           'clip_scores', 'grid_clip_scores', 'smooth', 'group_scales', 'VideoPatchCore', 'reference_fusion',
+           'oracle_search', 'plot_video_scores', 'peak_memory_mb', 'run_vad']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
-ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>')
+ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
 
 def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 ):
@@ -41,6 +42,9 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
     if name == 'cifar-resnet20-random': seed_everything(0); return CifarResNetEncoder(None)
     if name == 'clip-rn101': return ClipRN101Encoder()
     if isinstance(name, str) and name.startswith('torchvision:'): return TorchvisionEncoder(name.split(':', 1)[1])
+    if isinstance(name, str) and name.startswith('ascnet:'):  # a checkpoint of `akt_vpc.ascnet`'s trainer (self-supervised, no download)
+        from akt_vpc.ascnet import ASCNetEncoder
+        return ASCNetEncoder.from_checkpoint(name.split(':', 1)[1])
     raise ValueError(f"encoder: expected one of {list(ENCODERS)}, got {name!r}")
 
 def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yolov5' (downloads; Colab)
@@ -54,31 +58,7 @@ def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yol
 BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance')
 CNN_BANKS = ('spatial', 'temporal', 'highlevel', 'appearance') # the banks that need an encoder
 VPC_BANKS = ('spatial', 'temporal', 'highlevel') # the reference's three memories
-OFFLINE_BANKS = ('motion', 'flowgrid') # the default: object motion + flow grid, chosen by label-free validation (akt_vpc.validation)
-
-def grid_boxes(frame_hw:tuple, # (H, W)
-               grid_rows:int=15, # rows of cells; cells are square, side H // grid_rows
-              ) -> tuple[np.ndarray, tuple]:
-    "Boxes (gh*gw, 4) of a grid of square cells covering the frame (row-major), and the grid shape (gh, gw)."
-    H, W = frame_hw; c = max(2, H // grid_rows); gh, gw = H // c, max(1, W // c)
-    ys, xs = np.meshgrid(np.arange(gh) * c, np.arange(gw) * c, indexing='ij')
-    return np.stack([xs.ravel(), ys.ravel(), xs.ravel() + c, ys.ravel() + c], 1), (gh, gw)
-
-def grid_descriptors(flows:list, # T-1 flows (H, W, 2) of a clip
-                     grid_rows:int=15, # rows of cells
-                     bins:int=8, # orientation bins
-                    ) -> torch.Tensor:
-    "Flow statistics of every grid cell: `motion_descriptor` without its geometry entries, (gh*gw, bins+2), all cells at once."
-    H, W = flows[0].shape[:2]; c = max(2, H // grid_rows); gh, gw = H // c, max(1, W // c)
-    v = np.stack([f[:gh*c, :gw*c] for f in flows]).astype(np.float32)  # (K, gh*c, gw*c, 2)
-    K = len(v)
-    v = v.reshape(K, gh, c, gw, c, 2).transpose(1, 3, 0, 2, 4, 5).reshape(gh * gw, K * c * c, 2)  # cell-major pixels
-    speed = np.hypot(v[..., 0], v[..., 1])
-    k = np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
-    cell = np.arange(gh * gw)[:, None]
-    hist = np.bincount((cell * bins + k).ravel(), weights=speed.ravel(), minlength=gh * gw * bins).reshape(gh * gw, bins) / speed.shape[1]
-    out = np.concatenate([hist, np.percentile(speed, 90, axis=1)[:, None], speed.mean(1)[:, None]], 1)
-    return torch.from_numpy(out.astype(np.float32))
+OFFLINE_BANKS = ('motion',) # the default: object motion alone, chosen by label-free validation (akt_vpc.validation)
 
 def appearance_vectors(encoder, # a `FeatureEncoder`
                        frame_rgb:np.ndarray, # (H, W, 3) uint8 middle frame of the clip
@@ -90,6 +70,8 @@ def appearance_vectors(encoder, # a `FeatureEncoder`
     crops = np.stack([cv2.resize(frame_rgb[y1:max(y2, y1+1), x1:max(x2, x1+1)], (s, s), interpolation=cv2.INTER_LINEAR) for x1, y1, x2, y2 in boxes])
     x = torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.)
     return torch.cat([m.mean((2, 3)) for m in encoder.forward_maps(x)], 1).cpu()[:, None]
+
+MOTION_MASKS = ('middle', 'frames') # the object's component on the middle frame, or the foreground of every frame inside its box
 
 @dataclass
 class VideoFeatures:
@@ -106,14 +88,17 @@ def video_features(video:Video, # the video
                    T:int=5, # clip length
                    f:float=1.0, # box enlargement
                    c_out:int=32, # channels C' after grouping
-                   flow_scale:float=0.5, # resolution factor of the optical flow
+                   flow_scale:float=1.0, # resolution factor of the optical flow
                    grid_rows:int=15, # rows of the flow grid
+                   motion_mask:str='middle', # pixels of the object-motion descriptor: `MOTION_MASKS`
                   ) -> VideoFeatures:
     "Features of every clip of `video`, for each bank."
     for b in banks: check_choice('banks', b, BANKS)
     need_cnn = any(b in banks for b in CNN_BANKS)
     if need_cnn and encoder is None: raise ValueError(f"encoder: the banks {list(CNN_BANKS)} need an encoder")
-    objs = clip_objects(video, detector, T=T, f=f)
+    check_choice('motion_mask', motion_mask, MOTION_MASKS)
+    bg = detector.background(video) if isinstance(detector, MotionDetector) else None
+    objs = clip_objects(video, detector, T=T, f=f, background=bg)
     keys = list(banks) + (['temporal_test'] if 'temporal' in banks else [])
     out = VideoFeatures(video.name, len(video), {k: [] for k in keys})
     if 'flowgrid' in banks: out.grid = grid_boxes(video.shape, grid_rows)[1]
@@ -133,7 +118,10 @@ def video_features(video:Video, # the video
             gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in rgb])
             flows = clip_flows(gray, scale=flow_scale)
         if 'motion' in banks:
-            d = [motion_descriptor(flows, b, m) for b, m in zip(o.boxes, o.masks)]
+            masks = o.masks
+            if motion_mask == 'frames' and bg is not None:  # each flow's own foreground pixels (frames t and t+1) inside the box
+                fg = np.stack([detector.mask(g, bg) for g in gray]); masks = [fg] * len(o.boxes)
+            d = [motion_descriptor(flows, b, m) for b, m in zip(o.boxes, masks)]
             out.clips['motion'].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 13))
         if 'flowgrid' in banks: out.clips['flowgrid'].append(grid_descriptors(flows, grid_rows)[None])
     return out
@@ -187,7 +175,7 @@ DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flow
 # which `motion_descriptor` entries the object-motion bank uses, and their unit groups (flow, geometry) after selection
 MOTION_ENTRIES = {'all': (list(range(13)), (slice(0, 10), slice(10, 13))), # histogram, p90, mean speed, height, width, centre y
                   'hist_p90_height': (list(range(9)) + [10], (slice(0, 9), slice(9, 10)))} # VAD.md 7's variant
-MOTION_SCALINGS = ('group', 'entry') # one scale per unit group, or each entry to unit variance
+MOTION_SCALINGS = ('entry', 'group') # each entry to unit variance, or one scale per unit group
 
 def group_scales(x:torch.Tensor, # (N, D) training vectors
                  groups, # slices of columns that share a unit; 'entry': every column its own group
@@ -210,14 +198,16 @@ class VideoPatchCore:
                  weights:dict|None=None, # fusion weight per bank (None: equal)
                  f:float=1.0, # box enlargement
                  c_out:int=32, # reduced channels C'
-                 flow_scale:float=0.5, # optical-flow resolution factor
+                 flow_scale:float=1.0, # optical-flow resolution factor (0.5: about 4x faster flow)
                  grid_rows:int=15, # rows of the flow grid (cells are square: side = frame height / grid_rows)
                  motion_entries:str='hist_p90_height', # object-motion entries: a key of `MOTION_ENTRIES`
-                 motion_scaling:str='group', # object-motion scaling: 'group' (one scale per unit) or 'entry'
+                 motion_scaling:str='entry', # object-motion scaling: 'entry' (each entry to unit variance) or 'group' (one scale per unit)
+                 motion_mask:str='middle', # object-motion pixels: a value of `MOTION_MASKS`
                 ):
         banks = tuple(banks)
         check_choice('motion_entries', motion_entries, list(MOTION_ENTRIES)); check_choice('motion_scaling', motion_scaling, MOTION_SCALINGS)
-        self.motion_entries, self.motion_scaling = motion_entries, motion_scaling
+        check_choice('motion_mask', motion_mask, MOTION_MASKS)
+        self.motion_entries, self.motion_scaling, self.motion_mask = motion_entries, motion_scaling, motion_mask
         if not banks: raise ValueError(f"banks: expected a non-empty subset of {list(BANKS)}")
         for b in banks: check_choice('banks', b, BANKS)
         check_range('T', T, 3 if 'highlevel' in banks else 2, None, int); check_range('sigma', sigma, 0, None)
@@ -236,7 +226,8 @@ class VideoPatchCore:
 
     def features(self, video:Video) -> VideoFeatures:
         "The features of every clip of `video`."
-        return video_features(video, self.detector, self.encoder, self.banks, self.T, self.f, self.c_out, self.flow_scale, self.grid_rows)
+        return video_features(video, self.detector, self.encoder, self.banks, self.T, self.f, self.c_out, self.flow_scale, self.grid_rows,
+                              self.motion_mask)
 
     def _frame_scores(self, bank, feats:VideoFeatures, exclude=None) -> np.ndarray:
         "Smoothed frame scores of one video in one bank."
@@ -300,7 +291,8 @@ class VideoPatchCore:
         "The settings that rebuild this model (JSON)."
         return dict(banks=list(self.banks), T=self.T, detector=self.detector_name, encoder=self.encoder_name, ratios=self.ratios,
                     power_n=self.power_n, sigma=self.sigma, weights=self.weights, f=self.f, c_out=self.c_out, flow_scale=self.flow_scale,
-                    grid_rows=self.grid_rows, motion_entries=self.motion_entries, motion_scaling=self.motion_scaling)
+                    grid_rows=self.grid_rows, motion_entries=self.motion_entries, motion_scaling=self.motion_scaling,
+                    motion_mask=self.motion_mask)
 
     def save(self, path) -> Path:
         "Save the memories, normalisation and settings to one safetensors file."
@@ -314,7 +306,7 @@ class VideoPatchCore:
         "A fitted model from `save`; `detector`/`encoder` objects replace those named in the file."
         banks, meta = load_banks(path)
         cfg = dict(meta['config'])
-        cfg.setdefault('motion_entries', 'all'); cfg.setdefault('motion_scaling', 'group')  # files written before these options
+        cfg.setdefault('motion_entries', 'all'); cfg.setdefault('motion_scaling', 'group'); cfg.setdefault('motion_mask', 'middle')  # files written before these options
         if detector is not None: cfg['detector'] = detector
         if encoder is not None: cfg['encoder'] = encoder
         m = cls(**cfg)

@@ -5,7 +5,8 @@ import json, os, platform, time
 from pathlib import Path
 import cv2, numpy as np, torch
 from akt_vpc.core import require_shared
-from akt_vpc.features import (flow_field, clip_flows, motion_descriptor, object_features, CifarResNetEncoder,
+from akt_vpc.motion import flow_field, clip_flows, motion_descriptor
+from akt_vpc.features import (object_features, CifarResNetEncoder,
                               ClipRN101Encoder, highlevel_vectors)
 
 THREADS = 1

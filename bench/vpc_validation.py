@@ -21,15 +21,25 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
-from akt_vpc.vpc import VideoPatchCore
+from akt_vpc.vpc import VideoPatchCore, VideoFeatures
 from akt_vpc.validation import pseudo_anomalies, cached_features, validate, PSEUDO_KINDS
 
 CACHE = Path('/tmp/akt_vpc_valcache')
 FEATURE_BANKS = ('spatial', 'motion', 'flowgrid', 'appearance')  # computed once, shared by all candidates
+FLOW_BANKS = ('motion', 'flowgrid')  # recomputed for each stage-0 variant
 N_FOLDS, SEED = 4, 0
 
 # ---- written before any validation result was seen ----
 CANDIDATES = {
+    # stage 0 was added in session 2 (written before any of its results was seen): the flow resolution and the pixels of the
+    # object-motion descriptor had been fixed before the protocol existed. It is judged on the then-default design (motion +
+    # flowgrid, equal weights, sigma 3); stages A-D are then rerun from its winner.
+    '0_flow_features': {
+        '01_flow0.5_middle (pre-existing default)': dict(flow_scale=0.5, motion_mask='middle'),
+        '02_flow0.5_frames': dict(flow_scale=0.5, motion_mask='frames'),
+        '03_flow1.0_middle (VAD.md 7: full-resolution Farneback)': dict(flow_scale=1.0, motion_mask='middle'),
+        '04_flow1.0_frames': dict(flow_scale=1.0, motion_mask='frames'),
+    },
     'A_motion_descriptor': {  # the object-motion bank alone (sigma 3, T 5)
         'A1_all13_group (pre-existing default)': dict(banks=('motion',), motion_entries='all', motion_scaling='group'),
         'A2_all13_entry': dict(banks=('motion',), motion_entries='all', motion_scaling='entry'),
@@ -54,7 +64,7 @@ CANDIDATES = {
         'D3_sigma6': dict(sigma=6.),
     },
 }
-NOT_VALIDATED = ('T=5, the motion detector settings, grid_rows=15, flow_scale=0.5, c_out=32, coreset ratios and power_n=1 '
+NOT_VALIDATED = ('T=5, the motion detector settings, grid_rows=15, c_out=32, coreset ratios and power_n=1 '
                  'are not compared by this protocol (they pre-date it; see vpc_ped2.json how_chosen)')
 # ---------------------------------------------------------
 
@@ -75,14 +85,30 @@ def main():
     t0 = time.time()
     tf = cached_features(fm, train, CACHE, 'features (train)') if part != 'pseudo' else None
     pf = cached_features(fm, pseudo, CACHE, 'features (pseudo)') if part != 'train' else None
+    flow_feats = {}  # stage-0 variant -> (train, pseudo) motion + flowgrid features
+    for k, kw in CANDIDATES['0_flow_features'].items():
+        vm = VideoPatchCore(banks=FLOW_BANKS, detector=fm.detector, **kw)
+        flow_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
+                         cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
     t_feat = time.time() - t0
     if part is not None: print(f'{part}: features in {t_feat:.0f} s'); return 0
     labels = [v.labels for v in pseudo]
+    def with_flow(k):  # the cached features with motion and flowgrid replaced by those of stage-0 variant k
+        merge = lambda a, b: [VideoFeatures(x.name, x.n_frames, {**x.clips, **{c: y.clips[c] for c in FLOW_BANKS}}, y.grid) for x, y in zip(a, b)]
+        return merge(tf, flow_feats[k][0]), merge(pf, flow_feats[k][1])
+    feats = {}
     def run(**kw):
-        r = validate(VideoPatchCore(encoder=fm.encoder, detector=fm.detector, **kw), tf, pf, labels, n_folds=N_FOLDS)
+        r = validate(VideoPatchCore(encoder=fm.encoder, detector=fm.detector, **kw), *feats['current'], labels, n_folds=N_FOLDS)
         r.pop('fused'); return r
     res, chosen = {}, {}
-    base = dict(sigma=3.)
+    # 0: flow resolution and motion pixels, judged on the pre-session-2 default design
+    res['0_flow_features'] = {}
+    for k, kw in CANDIDATES['0_flow_features'].items():
+        feats['current'] = with_flow(k)
+        res['0_flow_features'][k] = run(banks=FLOW_BANKS, sigma=3., motion_entries='hist_p90_height', **kw)
+    z0 = pick(res['0_flow_features']); chosen['0'] = z0
+    feats['current'] = with_flow(z0); flow_kw = CANDIDATES['0_flow_features'][z0]
+    base = dict(sigma=3., **flow_kw)
     # A: motion descriptor
     res['A_motion_descriptor'] = {k: run(**{**base, **kw}) for k, kw in CANDIDATES['A_motion_descriptor'].items()}
     a = pick(res['A_motion_descriptor']); chosen['A'] = a
@@ -102,7 +128,7 @@ def main():
     # D: sigma
     res['D_sigma'] = {k: run(banks=banks, weights=weights, **mot, **kw) for k, kw in CANDIDATES['D_sigma'].items()}
     d = pick(res['D_sigma']); chosen['D'] = d
-    final = dict(banks=list(banks), weights=weights, **mot, **CANDIDATES['D_sigma'][d])
+    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **CANDIDATES['D_sigma'][d])
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
         protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
@@ -112,7 +138,7 @@ def main():
                                        'frames; reverse = playback backwards for 15-30% of the frames (no time jumps)',
                       folds=f'{N_FOLDS} folds, video i in fold i % {N_FOLDS}: fit on the normal videos of the other folds (memories and '
                             'leave-one-video-out z-scores), score the pseudo-anomalous copies of the fold',
-                      selection='micro AUC over all 16 pseudo-anomalous videos; stages A->D in order, each from the previous winner; '
+                      selection='micro AUC over all 16 pseudo-anomalous videos; stages 0, A->D in order, each from the previous winner; '
                                 'ties within 0.005 go to the earlier-listed candidate',
                       features=f'banks {list(FEATURE_BANKS)} computed once at T=5 and cached'),
         candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,

@@ -10,7 +10,10 @@ with the same cells skipped, so that the ipywidgets state is saved in the notebo
 "version_minor": 0}`, which Quarto and nbconvert use to draw the widgets (frozen) on the docs site. execnb has no
 kernel and saves no widget state. nbdev_clean keeps the `widgets` metadata key.
 
-Usage: python tools/run_nbs.py [--widgets] nbs/03_data.ipynb [more.ipynb ...]
+With `--flags slow` (space- or comma-separated), cells with those flags run too and keep their outputs (as with
+`nbdev_test --flags slow`), e.g. a tutorial's slow cells on the shared data.
+
+Usage: python tools/run_nbs.py [--widgets] [--flags slow] nbs/03_data.ipynb [more.ipynb ...]
 """
 import os, sys, time
 from pathlib import Path
@@ -36,13 +39,18 @@ def skip_cell(cell, flags) -> bool:
     return any(f in d for f in flags)
 
 
-def run_notebook(path: Path):
-    "Execute `path` in-process and write it back with its outputs, cleaned."
+def skip_flags(run_flags=()) -> list:
+    "The `tst_flags` of settings.ini whose cells are skipped: all but `run_flags`."
+    from nbdev.config import get_config
+    return [f for f in get_config().tst_flags.split() if f not in run_flags]
+
+
+def run_notebook(path: Path, run_flags=()):
+    "Execute `path` in-process and write it back with its outputs, cleaned; cells flagged `run_flags` run too."
     from execnb.nbio import read_nb, write_nb
     from execnb.shell import CaptureShell
-    from nbdev.config import get_config
     from nbdev.clean import clean_nb
-    flags = get_config().tst_flags.split()
+    flags = skip_flags(run_flags)
     nb = read_nb(path)
     cwd = os.getcwd(); os.chdir(path.parent)
     sys.path.insert(0, str(ROOT))
@@ -55,15 +63,14 @@ def run_notebook(path: Path):
 WIDGET_STATE = 'application/vnd.jupyter.widget-state+json'
 
 
-def run_notebook_kernel(path: Path, timeout: int = 900):
+def run_notebook_kernel(path: Path, timeout: int = 900, run_flags=()):
     "Execute `path` in a python3 kernel with nbclient, saving outputs and the widget state; skipped cells keep no output."
     import copy, json
     import nbformat
     from nbclient import NotebookClient
     from execnb.nbio import read_nb, write_nb
-    from nbdev.config import get_config
     from nbdev.clean import clean_nb
-    flags = get_config().tst_flags.split()
+    flags = skip_flags(run_flags)
     nb = read_nb(path)
     run = nbformat.read(path, as_version=4)
     skip = [skip_cell(c, flags) for c in nb.cells]
@@ -99,12 +106,15 @@ def check_widget_state(path: Path) -> int:
 if __name__ == '__main__':
     args = sys.argv[1:]
     widgets = '--widgets' in args
+    run_flags = []
+    if '--flags' in args:
+        i = args.index('--flags'); run_flags = args[i + 1].replace(',', ' ').split(); del args[i:i + 2]
     os.environ.setdefault('AKT_VPC_QUIET', '1'); os.environ['IN_TEST'] = '1'
     if not widgets: os.environ.setdefault('MPLBACKEND', 'Agg')
     for p in (a for a in args if a != '--widgets'):
         t = time.time()
         if widgets:
-            run_notebook_kernel(Path(p).resolve())
+            run_notebook_kernel(Path(p).resolve(), run_flags=run_flags)
             print(f'{p}: {time.time() - t:.0f} s, {check_widget_state(Path(p))} widget models saved')
         else:
-            run_notebook(Path(p).resolve()); print(f'{p}: {time.time() - t:.0f} s')
+            run_notebook(Path(p).resolve(), run_flags); print(f'{p}: {time.time() - t:.0f} s')
