@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-import matplotlib.pyplot as plt
 import torch.nn.functional as F
 from .core import check_range, pick_device, progress, seed_everything
-from .ascnet import (CKPT_FORMAT, ASCNet, AppearanceQueue, ClipBatch, ClipSampler, ascnet_losses, read_checkpoint)
+from .ascnet import (CKPT_FORMAT, ASCNet, AppearanceQueue, ClipSampler, ascnet_losses, read_checkpoint)
 
 # %% auto #0
-__all__ = ['ASCNetTrainer', 'plot_clip_pairs', 'appearance_neighbours', 'plot_retrieval']
+__all__ = ['ASCNetTrainer', 'appearance_neighbours']
 
 # %% ../nbs/16a_ascnet_train.ipynb #fcc64c5a
 class ASCNetTrainer:
@@ -117,40 +116,6 @@ class ASCNetTrainer:
         t.load_state_dict(ck); t.saved_step = t.step
         return t
 
-# %% ../nbs/16a_ascnet_train.ipynb #192f2505
-def _frame_img(clip:torch.Tensor, t:int) -> np.ndarray:
-    "Frame `t` of a clip (3, T, H, W) as an (H, W, 3) array for imshow."
-    return clip[:, t].permute(1, 2, 0).clamp(0, 1).cpu().numpy()
-
-def plot_clip_pairs(batch:ClipBatch, # from `ClipSampler.sample`, at least two samples
-                    names=None, # video names (the sampler's `videos`), for titles
-                    sample:int=0, # the sample shown
-                    partner:int|None=None, # sample whose clip at view 0's stride is shown; None: the next one of another video
-                    n_frames:int=4, # frames shown per clip
-                   ) -> plt.Figure:
-    "Three rows: one video at two speeds (appearance task) and another video at the first speed (speed task)."
-    B, T = batch.video.shape[0], batch.views.shape[3]
-    check_range('sample', sample, 0, B - 1, int); check_range('n_frames', n_frames, 1, T, int)
-    if partner is None:
-        others = [j for j in range(B) if batch.video[j] != batch.video[sample]]
-        if not others: raise ValueError("batch: needs a sample of another video for the speed-task row")
-        partner = others[0]
-    s0 = int(batch.stride[sample, 0])
-    pk = 0 if int(batch.stride[partner, 0]) == s0 else 1
-    rows = [(sample, 0, 'same video, speed'), (sample, 1, 'same video, speed'), (partner, pk, 'other video, speed')]
-    ts = np.linspace(0, T - 1, n_frames).round().astype(int)
-    fig, axs = plt.subplots(3, n_frames, figsize=(1.6 * n_frames + 1.5, 5.4), squeeze=False)
-    for r, (j, k, what) in enumerate(rows):
-        name = names[int(batch.video[j])] if names is not None else f'video {int(batch.video[j])}'
-        for c, t in enumerate(ts):
-            ax = axs[r, c]; ax.imshow(_frame_img(batch.views[k, j], t)); ax.set_xticks([]); ax.set_yticks([])
-            ax.set_title(f'frame {int(batch.frames[k, j, t])}', fontsize=8)
-        axs[r, 0].set_ylabel(f'{name}\nstride {int(batch.stride[j, k])}', fontsize=8)
-        axs[r, -1].text(1.05, 0.5, f'{what} x{int(batch.stride[j, k])}', transform=axs[r, -1].transAxes, fontsize=8, va='center')
-    fig.suptitle('appearance task: rows 1-2 pulled together;  speed task: rows 1 and 3 pulled together', fontsize=9)
-    fig.tight_layout()
-    return fig
-
 # %% ../nbs/16a_ascnet_train.ipynb #6abc07bc
 @torch.no_grad()
 def appearance_neighbours(model:ASCNet, # the network
@@ -165,19 +130,3 @@ def appearance_neighbours(model:ASCNet, # the network
     sim = (z @ z.t()).masked_fill(video[:, None] == video[None], -float('inf'))
     s, i = sim.topk(min(k, len(z) - 1), dim=1)
     return i, s
-
-def plot_retrieval(clips:torch.Tensor, # (N, 3, T, H, W)
-                   index:torch.Tensor, sim:torch.Tensor, # from `appearance_neighbours`
-                   queries=(0, 1, 2), # rows: these query clips
-                   title:str='', # figure title
-                  ) -> plt.Figure:
-    "Each row: a query clip's middle frame and its nearest neighbours' (cosine similarity above)."
-    k, mid = index.shape[1], clips.shape[2] // 2
-    fig, axs = plt.subplots(len(queries), k + 1, figsize=(1.7 * (k + 1), 1.8 * len(queries)), squeeze=False)
-    for r, q in enumerate(queries):
-        panels = [(q, 'query')] + [(int(j), f'cos {float(s):.2f}') for j, s in zip(index[q], sim[q])]
-        for c, (j, txt) in enumerate(panels):
-            axs[r, c].imshow(_frame_img(clips[j], mid)); axs[r, c].set_title(txt, fontsize=8)
-            axs[r, c].set_xticks([]); axs[r, c].set_yticks([])
-    fig.suptitle(title, fontsize=9); fig.tight_layout()
-    return fig

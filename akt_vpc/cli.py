@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
     _add_common(v, device=False)
+    a = sub.add_parser('ascnet', help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
+    a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
+    a.add_argument('--steps', type=int, default=300, help='total training steps (a resumed run continues up to this number)')
+    a.add_argument('--minutes', type=float, default=None, help='also stop after this many minutes (the checkpoint is kept)')
+    a.add_argument('--batch', type=int, default=16, help='videos per batch (two clips each)')
+    a.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
+    _add_common(a)
     return p
 
 def _print(result, as_json, text):
@@ -119,6 +126,18 @@ def main(argv:list[str]|None=None) -> int:
         fixed = res.get('fixed', {})
         _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
                                f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")
+    elif args.command == 'ascnet':
+        from akt_vpc.video import load_dataset
+        from akt_vpc.ascnet_train import ASCNetTrainer
+        from pathlib import Path
+        videos = load_dataset(args.dataset).train
+        out = Path(args.out)
+        if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
+        else: out.parent.mkdir(parents=True, exist_ok=True); t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
+        h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
+        res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
+        _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
+                               f"(use: akt-vpc vad --encoder ascnet:{out})")
     elif args.command == 'demo':
         from akt_vpc.zsq import zsq_demo
         from akt_vpc.vpc import run_vad

@@ -18,7 +18,7 @@ from .memory import as_vectors, greedy_coreset, coverage_radius
 # %% auto #0
 __all__ = ['GRAD_NORM_COLUMNS', 'new_figure', 'attention_maps', 'check_grad_norm_table', 'grad_norms', 'example_grad_norm_table',
            'label_runs', 'anomaly_curve', 'frame_with_boxes', 'anomaly_view', 'show_images', 'plot_coreset',
-           'plot_motion']
+           'plot_motion', 'plot_clip_pairs', 'plot_retrieval']
 
 # %% ../nbs/20_plots.ipynb #9e1b1d69
 def new_figure(fig:Figure|None=None, # a figure to clear and reuse, or None for a new one
@@ -331,4 +331,53 @@ def plot_motion(frame:np.ndarray, # (H, W) grey or (H, W, 3) RGB frame
         ax.set_xticks(np.pi/2*np.arange(4)); ax.set_xticklabels(['right', 'up', 'left', 'down'])   # as seen on screen
         ax.set_title(f'{labels[i]}: p90 speed {d[bins]:.2f} px/frame', fontsize=9); ax.set_yticklabels([])
     fig.tight_layout()
+    return fig
+
+# %% ../nbs/20_plots.ipynb #6987728c
+def _frame_img(clip:torch.Tensor, t:int) -> np.ndarray:
+    "Frame `t` of a clip (3, T, H, W) as an (H, W, 3) array for imshow."
+    return clip[:, t].permute(1, 2, 0).clamp(0, 1).cpu().numpy()
+
+def plot_clip_pairs(batch, # an `akt_vpc.ascnet.ClipBatch` from `ClipSampler.sample`, at least two samples
+                    names=None, # video names (the sampler's `videos`), for titles
+                    sample:int=0, # the sample shown
+                    partner:int|None=None, # sample whose clip at view 0's stride is shown; None: the next one of another video
+                    n_frames:int=4, # frames shown per clip
+                   ) -> Figure:
+    "Three rows: one video at two speeds (appearance task) and another video at the first speed (speed task)."
+    B, T = batch.video.shape[0], batch.views.shape[3]
+    check_range('sample', sample, 0, B - 1, int); check_range('n_frames', n_frames, 1, T, int)
+    if partner is None:
+        others = [j for j in range(B) if batch.video[j] != batch.video[sample]]
+        if not others: raise ValueError("batch: needs a sample of another video for the speed-task row")
+        partner = others[0]
+    s0 = int(batch.stride[sample, 0])
+    pk = 0 if int(batch.stride[partner, 0]) == s0 else 1
+    rows = [(sample, 0, 'same video, speed'), (sample, 1, 'same video, speed'), (partner, pk, 'other video, speed')]
+    ts = np.linspace(0, T - 1, n_frames).round().astype(int)
+    fig, axs = plt.subplots(3, n_frames, figsize=(1.6 * n_frames + 1.5, 5.4), squeeze=False)
+    for r, (j, k, what) in enumerate(rows):
+        name = names[int(batch.video[j])] if names is not None else f'video {int(batch.video[j])}'
+        for c, t in enumerate(ts):
+            ax = axs[r, c]; ax.imshow(_frame_img(batch.views[k, j], t)); ax.set_xticks([]); ax.set_yticks([])
+            ax.set_title(f'frame {int(batch.frames[k, j, t])}', fontsize=8)
+        axs[r, 0].set_ylabel(f'{name}\nstride {int(batch.stride[j, k])}', fontsize=8)
+        axs[r, -1].text(1.05, 0.5, f'{what} x{int(batch.stride[j, k])}', transform=axs[r, -1].transAxes, fontsize=8, va='center')
+    fig.suptitle('appearance task: rows 1-2 pulled together;  speed task: rows 1 and 3 pulled together', fontsize=9)
+    fig.tight_layout()
+    return fig
+def plot_retrieval(clips:torch.Tensor, # (N, 3, T, H, W)
+                   index:torch.Tensor, sim:torch.Tensor, # from `appearance_neighbours`
+                   queries=(0, 1, 2), # rows: these query clips
+                   title:str='', # figure title
+                  ) -> Figure:
+    "Each row: a query clip's middle frame and its nearest neighbours' (cosine similarity above)."
+    k, mid = index.shape[1], clips.shape[2] // 2
+    fig, axs = plt.subplots(len(queries), k + 1, figsize=(1.7 * (k + 1), 1.8 * len(queries)), squeeze=False)
+    for r, q in enumerate(queries):
+        panels = [(q, 'query')] + [(int(j), f'cos {float(s):.2f}') for j, s in zip(index[q], sim[q])]
+        for c, (j, txt) in enumerate(panels):
+            axs[r, c].imshow(_frame_img(clips[j], mid)); axs[r, c].set_title(txt, fontsize=8)
+            axs[r, c].set_xticks([]); axs[r, c].set_yticks([])
+    fig.suptitle(title, fontsize=9); fig.tight_layout()
     return fig
