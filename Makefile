@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test slow-test docs
+.PHONY: install demo test slow-test docs-test
 install:
 	@$(PYTHON) tools/install.py
 

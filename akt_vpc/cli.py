@@ -8,7 +8,7 @@ import argparse, json, sys, time
 import torch
 
 # %% auto #0
-__all__ = ['quant_demo', 'format_table', 'build_parser', 'main']
+__all__ = ['quant_demo', 'format_table', 'run_vad', 'build_parser', 'main']
 
 # %% ../nbs/30_cli.ipynb #29fad1b8
 def quant_demo(epochs:int=15, # training epochs of the full-precision model
@@ -32,6 +32,60 @@ def format_table(table:dict[str, float], title:str='') -> str:
     w = max(len(k) for k in table)
     lines = ([title] if title else []) + [f"{'setting':<{w}}  top-1 %", '-' * (w + 10)]
     return '\n'.join(lines + [f'{k:<{w}}  {v:7.2f}' for k, v in table.items()])
+
+# %% ../nbs/30_cli.ipynb #2fa7da43
+def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `VideoDataset`
+            detector:str='motion', # 'motion' or 'yolov5'
+            encoder:str='cifar-resnet20', # see `ENCODERS`
+            T:int=5, # clip length
+            ratios:dict|float|None=None, # coreset fraction per bank
+            banks=('motion',), # memories to build (`akt_vpc.vpc.OFFLINE_BANKS`)
+            sigma:float=3., # frame-score smoothing
+            weights:dict|None=None, # fusion weights (None: equal)
+            out_dir='runs/vad', # where files are written (None: nothing written)
+            figures:bool=True, # write a score figure per test video
+            threads:int|None=1, # torch / OpenCV threads (None: leave as is)
+            **dataset_kwargs, # passed to `load_dataset` (e.g. street_scene's n_train, seed)
+           ) -> dict:
+    "Fit VideoPatchCore on a data set's training videos, score its test videos, write scores and a summary; returns the summary."
+    import cv2
+    import numpy as np
+    from pathlib import Path
+    from akt_vpc.video import load_dataset
+    from akt_vpc.vpc import VideoPatchCore, peak_memory_mb
+    from akt_vpc.metrics import evaluate_scores, micro_auc
+    import matplotlib.pyplot as plt
+    from akt_vpc.plots import anomaly_curve
+    if threads is not None:
+        torch.set_num_threads(threads); cv2.setNumThreads(threads)
+    ds = load_dataset(dataset, **dataset_kwargs)
+    if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
+    vpc = VideoPatchCore(banks=banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
+    t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
+    t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
+    n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
+    summary = dict(dataset=ds.name, n_train_videos=len(ds.train), n_test_videos=len(ds.test), train_frames=n_tr, test_frames=n_te,
+                   config=vpc.config(), normalisation='z-scores from leave-one-training-video-out frame scores (no test labels)',
+                   unscored_frames='the last len % T frames of a video take the score of its last clip',
+                   fit_seconds=t_fit, score_seconds=t_score, fit_fps=n_tr / t_fit, score_fps=n_te / t_score,
+                   threads=threads, peak_memory_mb=peak_memory_mb())
+    if all(v.labels is not None for v in ds.test):
+        labels = [v.labels for v in ds.test]
+        summary['fixed'] = evaluate_scores(out['fused'], labels)
+        summary['per_bank_micro_auc'] = {b: micro_auc(out['z'][b], labels) for b in vpc.banks}
+        summary['videos'] = out['names']
+    if out_dir is not None:
+        out_dir = Path(out_dir); (out_dir/'scores').mkdir(parents=True, exist_ok=True)
+        for name, s in zip(out['names'], out['fused']): np.save(out_dir/'scores'/f'{name}.npy', s.astype(np.float32))
+        vpc.save(out_dir/'model.safetensors')
+        if figures:
+            (out_dir/'figures').mkdir(exist_ok=True)
+            for i, v in enumerate(ds.test):
+                fig = anomaly_curve(out['fused'][i], v.labels, title=v.name, bank_scores={b: out['z'][b][i] for b in vpc.banks})
+                fig.savefig(out_dir/'figures'/f'{v.name}.png', dpi=90); plt.close(fig)
+        summary['out_dir'] = str(out_dir)
+        (out_dir/'summary.json').write_text(json.dumps(summary, indent=1))
+    return summary
 
 # %% ../nbs/30_cli.ipynb #f406ee4a
 def _bits_pairs(s:str):
@@ -118,7 +172,6 @@ def main(argv:list[str]|None=None) -> int:
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
                                             f"{args.model} W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
-        from akt_vpc.vpc import run_vad
         from akt_vpc.vpc import OFFLINE_BANKS, VPC_BANKS
         banks = args.banks or (OFFLINE_BANKS if args.encoder is None else OFFLINE_BANKS + VPC_BANKS)
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
@@ -140,7 +193,6 @@ def main(argv:list[str]|None=None) -> int:
                                f"(use: akt-vpc vad --encoder ascnet:{out})")
     elif args.command == 'demo':
         from akt_vpc.zsq import zsq_demo
-        from akt_vpc.vpc import run_vad
         z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
         v = run_vad('street_scene', out_dir=args.out, seed=args.seed)
         fixed = v.get('fixed', {})

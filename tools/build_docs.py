@@ -3,7 +3,8 @@
 1. `nbdev.serve.proc_nbs()` writes the pre-processed notebooks to `_proc/` (it runs `show_doc` and every cell with an
    import, drops hidden cells and directives: a broken docstring or import fails here, as it would under Quarto).
 2. nbconvert renders every `_proc/**/*.ipynb` to `_docs_offline/<same path>.html` (git-ignored), outputs included:
-   figures become `<img src="data:image/png...">`, saved widget state is embedded for the widget manager.
+   figures become `<img src="data:image/png...">`, saved widget state is embedded for the widget manager; the front
+   matter becomes the page's title and summary, as on the Quarto site.
 
 The real site is built by Quarto in CI (`.github/workflows/deploy.yaml`); `tests/test_docs.py` opens these pages in
 headless Chromium. Usage: `python tools/build_docs.py [--force] [--workers N]`.
@@ -58,28 +59,75 @@ def preprocess(force:bool=False, n_workers:int=1) -> tuple[Path, dict]:
     return cache, errors
 
 
+def title_cell(nb):
+    "Replace the pre-processed notebook's front matter (a raw YAML cell, which Quarto turns into the page title) by a title and summary, as Quarto shows them."
+    import yaml, nbformat
+    if not nb.cells or nb.cells[0].cell_type != 'raw' or not nb.cells[0].source.startswith('---'): return nb
+    fm = yaml.safe_load(nb.cells[0].source.strip().strip('-')) or {}
+    md = f"# {fm.get('title', '')}" + (f"\n\n> {' '.join(str(fm['description']).split())}" if fm.get('description') else '')
+    nb.cells[0] = nbformat.v4.new_markdown_cell(md)
+    return nb
+
+
+def quarto_shims(nb):
+    """What Quarto does and nbconvert does not, done to the notebook before rendering: the inputs of `#| echo: false`
+    cells (the `show_doc` calls) are hidden, the `#|` cell options are not shown, and Pandoc link attributes
+    (`[source](...){target=...}`) are dropped."""
+    import re
+    for c in nb.cells:
+        if c.cell_type != 'code': continue
+        if re.search(r'^#\|\s*echo:\s*false', c.source, re.M): c.metadata.setdefault('tags', []).append('remove_input')
+        c.source = re.sub(r'\A(#\|[^\n]*\n)+', '', c.source)
+        for o in c.get('outputs', []):
+            md = o.get('data', {}).get('text/markdown')
+            if md: o['data']['text/markdown'] = re.sub(r'\]\(([^)\s]+)\)\{[^}]*\}', r'](\1)', md)
+    return nb
+
+
 def render(proc:Path=ROOT/'_proc', out:Path=OUT) -> list:
     "nbconvert HTML (lab template) of every pre-processed notebook; returns the pages written."
     import nbformat
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name='lab')
+    from traitlets.config import Config
+    exporter = HTMLExporter(template_name='lab', config=Config(TagRemovePreprocessor=dict(enabled=True, remove_input_tags={'remove_input'})))
     pages = []
     for nb_path in doc_notebooks(proc):
         rel = nb_path.relative_to(proc).with_suffix('.html')
         nb = nbformat.read(nb_path, as_version=4)
+        title_cell(nb); quarto_shims(nb)
         body, _ = exporter.from_notebook_node(nb, resources={'metadata': {'name': nb_path.stem}})
         dst = out/rel; dst.parent.mkdir(parents=True, exist_ok=True); dst.write_text(body, encoding='utf-8')
         pages.append(dst)
     return pages
 
 
+STAMP = OUT/'build.json'   # written last by `build`: the pages and the pre-processing errors of that build
+
+
 def build(force:bool=False, n_workers:int=1) -> tuple[list, dict]:
     "Pre-process and render: the HTML pages (one per notebook that pre-processed) and {notebook: error} for the rest."
+    import json
     proc, errors = preprocess(force, n_workers)
     missing = [str(p.relative_to(ROOT/'nbs')) for p in doc_notebooks() if not (proc/p.relative_to(ROOT/'nbs')).exists()]
     for m in missing: errors.setdefault(m, 'no pre-processed notebook')
     shutil.rmtree(OUT, ignore_errors=True)
-    return render(proc, OUT), errors
+    pages = render(proc, OUT)
+    STAMP.write_text(json.dumps({'pages': [str(p.relative_to(OUT)) for p in pages], 'errors': errors}, indent=1))
+    return pages, errors
+
+
+def sources_mtime() -> float:
+    "The newest modification time of what the pages are made from: the notebooks, `_quarto.yml` and the library."
+    files = [*doc_notebooks(), *(ROOT/'akt_vpc').glob('*.py'), ROOT/'_quarto.yml']
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+def last_build() -> tuple[list, dict]|None:
+    "The pages and errors of the last build when it is newer than every source (see `sources_mtime`), else None."
+    import json
+    if not STAMP.exists() or STAMP.stat().st_mtime <= sources_mtime(): return None
+    d = json.loads(STAMP.read_text())
+    return [OUT/p for p in d['pages']], d['errors']
 
 
 if __name__ == '__main__':
