@@ -201,3 +201,6 @@ def main(argv:list[str]|None=None) -> int:
         if args.json: print(json.dumps(dict(zsq=z, vad=v), indent=1, default=str))
     print(f'({time.time() - t0:.0f} s)', file=sys.stderr)
     return 0
+
+# %% ../nbs/30_cli.ipynb #89b671ff
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m akt_vpc.cli ...` (not when a notebook runs this cell)
