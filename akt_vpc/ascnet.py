@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import check_choice, check_range, pick_device
+from .core import check_choice, check_range, pick_device, load_checkpoint
 from .video import Video
 from .features import FeatureEncoder
 
@@ -295,7 +295,7 @@ def read_checkpoint(path:str|Path) -> dict:
     "An ASCNet checkpoint read with `weights_only=True`; a `ValueError` naming `path` when it is missing or not one."
     p = Path(path)
     if not p.is_file(): raise ValueError(f"path: no ASCNet checkpoint file at {p}")
-    try: ck = torch.load(p, map_location='cpu', weights_only=True)
+    try: ck = load_checkpoint(p)
     except Exception as e: raise ValueError(f"path: {p} is not a readable torch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
     if not isinstance(ck, dict) or ck.get('format') != CKPT_FORMAT:
         raise ValueError(f"path: {p} is not an ASCNet checkpoint (expected format {CKPT_FORMAT!r})")

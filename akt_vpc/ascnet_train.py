@@ -4,13 +4,11 @@
 
 # %% ../nbs/16a_ascnet_train.ipynb #09b0337c
 from __future__ import annotations
-import os, time
+import time
 from pathlib import Path
-import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from .core import check_range, pick_device, progress, seed_everything
+from .core import check_range, pick_device, progress, seed_everything, save_checkpoint
 from .ascnet import (CKPT_FORMAT, ASCNet, AppearanceQueue, ClipSampler, ascnet_losses, read_checkpoint)
 
 # %% auto #0
@@ -90,9 +88,7 @@ class ASCNetTrainer:
 
     def save(self, path:str|Path) -> Path:
         "Write the checkpoint to `path` (through a temporary file, so a crash never leaves half a file)."
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + '.tmp')
-        torch.save(self.state_dict(), tmp); os.replace(tmp, path)
+        path = save_checkpoint(self.state_dict(), path)
         self.saved_step = self.step
         return path
 

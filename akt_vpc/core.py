@@ -11,7 +11,7 @@ import torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything', 'pick_device',
-           'check_choice', 'check_range', 'progress']
+           'check_choice', 'check_range', 'save_checkpoint', 'load_checkpoint', 'progress']
 
 # %% ../nbs/00_core.ipynb #3e5d55e8
 DATA_ENV = 'AKT_VPC_DATA'
@@ -87,6 +87,21 @@ def check_range(name:str, # the argument's name
         rng = f" in [{lo}, {hi}]" if lo is not None or hi is not None else ''
         raise ValueError(f"{name}: expected {names}{rng}, got {value!r}")
     return value
+
+# %% ../nbs/00_core.ipynb #71384e9c
+def save_checkpoint(obj:dict, # tensors, numbers, strings, lists and dicts of them
+                    path, # the file; its folder is created
+                   ) -> Path:
+    "`torch.save` `obj` to `path` atomically (a temporary file beside it, then a rename)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    torch.save(obj, tmp); os.replace(tmp, path)
+    return path
+
+def load_checkpoint(path, # a file written by `save_checkpoint`
+                   ) -> dict:
+    "A checkpoint loaded on the CPU with `weights_only=True` (no pickled code runs)."
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 # %% ../nbs/00_core.ipynb #5e528790
 from tqdm.auto import tqdm

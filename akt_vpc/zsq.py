@@ -4,15 +4,15 @@
 
 # %% ../nbs/06_zsq.ipynb #a09aa034
 from __future__ import annotations
-import copy, dataclasses, math, os, random, time
-from dataclasses import dataclass, field, asdict
+import copy, math, random, time
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_choice, check_range, pick_device, progress
+from .core import check_choice, check_range, pick_device, progress, save_checkpoint, load_checkpoint
 from .quant import quantize_model, calibrate, set_calibration, check_bits, ActQuantizer
 from .models import GDFQGenerator
 from .data import evaluate
@@ -23,8 +23,8 @@ from .synth import (BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, bn_
 
 # %% auto #0
 __all__ = ['METHODS', 'CALIB_SOURCES', 'LR_SCHEDULES', 'WARMUP_FIELDS', 'ZSQConfig', 'reset_act_ranges', 'set_act_quantile',
-           'output_agreement', 'select_act_ranges', 'layer_grad_norms', 'save_checkpoint', 'load_checkpoint',
-           'ZSQResult', 'train_zsq', 'digits_fp_model', 'run_zsq', 'zsq_demo']
+           'output_agreement', 'select_act_ranges', 'layer_grad_norms', 'ZSQResult', 'train_zsq', 'digits_fp_model',
+           'run_zsq', 'zsq_demo']
 
 # %% ../nbs/06_zsq.ipynb #40cf6b9b
 METHODS = ('gdfq', 'adadfq', 'hast')
@@ -173,17 +173,6 @@ def _set_rng_state(st:dict, sampler:torch.Generator):
     if st['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
     np.random.set_state(('MT19937', st['numpy_keys'].numpy().astype(np.uint32), st['numpy_pos'], *st['numpy_gauss']))
     random.setstate((3, tuple(st['python'].tolist()), st['python_gauss']))
-
-def save_checkpoint(obj:dict, path) -> Path:
-    "torch.save `obj` to `path` atomically (temporary file, then rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
-    return path
-
-def load_checkpoint(path) -> dict:
-    "Load a checkpoint of `train_zsq` with `weights_only=True` (no pickled code runs)."
-    return torch.load(path, map_location='cpu', weights_only=True)
 
 def _config_dict(cfg): return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
 _NOT_COMPARED = {'device', 'eval_every', 'checkpoint_every', 'out_dir', 'nan_at'}
