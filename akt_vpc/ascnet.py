@@ -16,13 +16,13 @@ from .video import Video
 from .features import FeatureEncoder
 
 # %% auto #0
-__all__ = ['STAGES', 'CLIP_MEAN', 'CLIP_STD', 'CKPT_FORMAT', 'check_clips', 'TimeReplicateConv3d', 'Block3d', 'VideoEncoder3D',
+__all__ = ['STAGES', 'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips', 'TimeReplicateConv3d', 'Block3d', 'VideoEncoder3D',
            'mlp', 'ASCNet', 'consistency_loss', 'ClipBatch', 'ClipSampler', 'AppearanceQueue', 'ascnet_losses',
            'read_checkpoint', 'TimeMean', 'StillClipStages', 'ASCNetEncoder']
 
 # %% ../nbs/16_ascnet.ipynb #2644dab3
 STAGES = ('layer1', 'layer2', 'layer3', 'layer4')
-CLIP_MEAN, CLIP_STD = 0.45, 0.225 # one grey-level normalisation for every channel
+VIDEO_MEAN, VIDEO_STD = 0.45, 0.225 # one grey-level normalisation for every channel (not OpenAI CLIP's `features.CLIP_MEAN`)
 
 def check_clips(name:str, x) -> torch.Tensor:
     "`x` if it is a float tensor (N, 3, T, H, W), else a `ValueError` naming `name`."
@@ -72,7 +72,7 @@ class VideoEncoder3D(nn.Module):
 
     def stage_maps(self, x:torch.Tensor):
         "Yield `(stage name, map (N, C, T', H', W'))` for each stage, lazily (a hook can stop the pass early)."
-        h = self.stem((check_clips('x', x) - CLIP_MEAN) / CLIP_STD)
+        h = self.stem((check_clips('x', x) - VIDEO_MEAN) / VIDEO_STD)
         for name in STAGES:
             h = getattr(self, name)(h)
             yield name, h

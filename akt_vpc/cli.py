@@ -39,7 +39,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             encoder:str='cifar-resnet20', # see `ENCODERS`
             T:int=5, # clip length
             ratios:dict|float|None=None, # coreset fraction per bank
-            banks=('motion',), # memories to build (`akt_vpc.vpc.OFFLINE_BANKS`)
+            banks=None, # memories to build (None: `akt_vpc.vpc.OFFLINE_BANKS`)
             sigma:float=3., # frame-score smoothing
             weights:dict|None=None, # fusion weights (None: equal)
             out_dir='runs/vad', # where files are written (None: nothing written)
@@ -52,7 +52,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     import numpy as np
     from pathlib import Path
     from akt_vpc.video import load_dataset
-    from akt_vpc.vpc import VideoPatchCore, peak_memory_mb
+    from akt_vpc.vpc import VideoPatchCore, OFFLINE_BANKS, peak_memory_mb
     from akt_vpc.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
     from akt_vpc.plots import anomaly_curve
@@ -60,7 +60,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
         torch.set_num_threads(threads); cv2.setNumThreads(threads)
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
-    vpc = VideoPatchCore(banks=banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
+    vpc = VideoPatchCore(banks=OFFLINE_BANKS if banks is None else banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
     n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
     a.add_argument('--steps', type=int, default=300, help='total training steps (a resumed run continues up to this number)')
     a.add_argument('--minutes', type=float, default=None, help='also stop after this many minutes (the checkpoint is kept)')
-    a.add_argument('--batch', type=int, default=16, help='videos per batch (two clips each)')
+    a.add_argument('--batch', type=int, default=16, help='videos per batch (two clips each; a resumed run keeps its own)')
     a.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
     _add_common(a)
     return p
@@ -186,7 +186,7 @@ def main(argv:list[str]|None=None) -> int:
         videos = load_dataset(args.dataset).train
         out = Path(args.out)
         if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
-        else: out.parent.mkdir(parents=True, exist_ok=True); t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
+        else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
         h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
         res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
         _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "

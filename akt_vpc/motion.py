@@ -10,8 +10,8 @@ import torch
 from .core import check_range
 
 # %% auto #0
-__all__ = ['FARNEBACK', 'check_gray', 'flow_field', 'clip_flows', 'motion_descriptor_names', 'motion_descriptor', 'grid_boxes',
-           'grid_descriptors']
+__all__ = ['FARNEBACK', 'check_gray', 'flow_field', 'clip_flows', 'speed_and_bin', 'motion_descriptor_names', 'motion_descriptor',
+           'grid_shape', 'grid_boxes', 'grid_descriptors']
 
 # %% ../nbs/12a_motion.ipynb #6d9d5d55
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
@@ -64,6 +64,12 @@ def clip_flows(gray_frames, # T grey uint8 frames (H, W): a list or a (T, H, W) 
     return [_farneback(small[t], small[t+1], H, W, **farneback) for t in range(len(small) - 1)]
 
 # %% ../nbs/12a_motion.ipynb #c42a61e1
+def speed_and_bin(v:np.ndarray, # flow vectors (..., 2): (dx, dy)
+                  bins:int, # orientation bins over the full circle
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    "The speed of each flow vector and its orientation bin (nearest of `bins` directions, bin 0 pointing right)."
+    return np.hypot(v[..., 0], v[..., 1]), np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
+
 def motion_descriptor_names(bins:int=8) -> list[str]:
     "Names of the entries of `motion_descriptor`'s vector."
     return [f'hist{k}' for k in range(bins)] + ['speed_p90', 'speed_mean', 'height', 'width', 'center_y']
@@ -93,19 +99,24 @@ def motion_descriptor(flows, # T-1 flows (H, W, 2) of one clip, from `clip_flows
     if mask is not None:
         sel = mask[:, y1:y2, x1:x2].reshape(-1)
         if sel.any(): v = v[sel]
-    speed = np.hypot(v[:, 0], v[:, 1])
-    ang = np.arctan2(v[:, 1], v[:, 0])
-    k = np.round(ang/(2*np.pi/bins)).astype(np.int64) % bins
+    speed, k = speed_and_bin(v, bins)
     hist = np.bincount(k, weights=speed, minlength=bins)/len(speed)
     geom = [(y2 - y1)/H, (x2 - x1)/H, (y1 + y2)/2/H]
     return np.concatenate([hist, [np.percentile(speed, 90), speed.mean()], geom]).astype(np.float32)
 
 # %% ../nbs/12a_motion.ipynb #00463df8
+def grid_shape(frame_hw:tuple, # (H, W)
+               grid_rows:int=15, # rows of cells
+              ) -> tuple[int, int, int]:
+    "Side `c` of the square cells (H // grid_rows, at least 2 px) and the grid's rows and columns (gh, gw)."
+    H, W = frame_hw; c = max(2, H // grid_rows)
+    return c, H // c, max(1, W // c)
+
 def grid_boxes(frame_hw:tuple, # (H, W)
                grid_rows:int=15, # rows of cells; cells are square, side H // grid_rows
               ) -> tuple[np.ndarray, tuple]:
     "Boxes (gh*gw, 4) of a grid of square cells covering the frame (row-major), and the grid shape (gh, gw)."
-    H, W = frame_hw; c = max(2, H // grid_rows); gh, gw = H // c, max(1, W // c)
+    c, gh, gw = grid_shape(frame_hw, grid_rows)
     ys, xs = np.meshgrid(np.arange(gh) * c, np.arange(gw) * c, indexing='ij')
     return np.stack([xs.ravel(), ys.ravel(), xs.ravel() + c, ys.ravel() + c], 1), (gh, gw)
 
@@ -114,12 +125,11 @@ def grid_descriptors(flows:list, # T-1 flows (H, W, 2) of a clip
                      bins:int=8, # orientation bins
                     ) -> torch.Tensor:
     "Flow statistics of every grid cell: `motion_descriptor` without its geometry entries, (gh*gw, bins+2), all cells at once."
-    H, W = flows[0].shape[:2]; c = max(2, H // grid_rows); gh, gw = H // c, max(1, W // c)
+    c, gh, gw = grid_shape(flows[0].shape[:2], grid_rows)
     v = np.stack([f[:gh*c, :gw*c] for f in flows]).astype(np.float32)  # (K, gh*c, gw*c, 2)
     K = len(v)
     v = v.reshape(K, gh, c, gw, c, 2).transpose(1, 3, 0, 2, 4, 5).reshape(gh * gw, K * c * c, 2)  # cell-major pixels
-    speed = np.hypot(v[..., 0], v[..., 1])
-    k = np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
+    speed, k = speed_and_bin(v, bins)
     cell = np.arange(gh * gw)[:, None]
     hist = np.bincount((cell * bins + k).ravel(), weights=speed.ravel(), minlength=gh * gw * bins).reshape(gh * gw, bins) / speed.shape[1]
     out = np.concatenate([hist, np.percentile(speed, 90, axis=1)[:, None], speed.mean(1)[:, None]], 1)

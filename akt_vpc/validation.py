@@ -137,7 +137,7 @@ def feature_key(model:VideoPatchCore, # gives the feature settings
     det = model.detector
     cfg = dict(banks=sorted(model.banks), T=model.T, f=model.f, c_out=model.c_out, flow_scale=model.flow_scale, grid_rows=model.grid_rows,
                detector=det.__dict__ if isinstance(det, MotionDetector) else model.detector_name, encoder=model.encoder_name,
-               **({} if model.motion_mask == 'middle' else dict(motion_mask=model.motion_mask)), # keys of caches written before the option stay valid
+               motion_mask=model.motion_mask,
                name=video.name, n=len(video), mid=hashlib.sha1(video.frame(len(video) // 2).tobytes()).hexdigest())
     return hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
