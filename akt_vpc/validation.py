@@ -16,11 +16,14 @@ from .vpc import VideoPatchCore, VideoFeatures
 from .metrics import micro_auc, macro_auc
 
 # %% auto #0
-__all__ = ['PSEUDO_KINDS', 'speedup_index', 'reverse_index', 'donor_object', 'paste_object', 'pseudo_anomaly', 'pseudo_anomalies',
-           'pseudo_kind', 'feature_key', 'cached_features', 'validate']
+__all__ = ['PSEUDO_KINDS', 'OBJECT_KINDS', 'DONOR_KINDS', 'speedup_index', 'reverse_index', 'donor_object', 'paste_object',
+           'object_track', 'paste_track', 'pseudo_anomaly', 'donor_track', 'pseudo_anomalies', 'pseudo_kind',
+           'feature_key', 'cached_features', 'validate']
 
 # %% ../nbs/14a_validation.ipynb #4fbee557
-PSEUDO_KINDS = ('speedup', 'paste', 'reverse')
+PSEUDO_KINDS = ('speedup', 'paste', 'reverse', 'fastobject', 'wrongway')
+OBJECT_KINDS = ('fastobject', 'paste', 'wrongway') # local kinds: one object among the video's normal activity
+DONOR_KINDS = ('paste', 'fastobject', 'wrongway') # kinds that take their object from another video
 
 def speedup_index(n:int, # frames in the source video
                   start:int, # first output frame of the fast segment
@@ -83,12 +86,54 @@ def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         if not 0 <= x <= W - w: vx = -vx; x = float(np.clip(x, 0, W - w))
         if not 0 <= y <= H - h: vy = -vy; y = float(np.clip(y, 0, H - h))
     return out
+def _iou(box:np.ndarray, boxes:np.ndarray) -> np.ndarray:
+    "Intersection over union of one box (4,) with each of `boxes` (K, 4), x1, y1, x2, y2."
+    iw = (np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])).clip(0)
+    ih = (np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])).clip(0)
+    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    return iw * ih / (area(box) + area(boxes) - iw * ih)
+
+def object_track(video:Video, # the video to follow an object in
+                 start:int, # first frame
+                 step:int=1, # frames advanced between entries: played one entry per frame, the object moves `step` times faster
+                 length:int=60, # most entries
+                 detector:MotionDetector|None=None, # default `MotionDetector()`
+                 background:np.ndarray|None=None, # the video's background (None: its median)
+                 min_iou:float=0.3, # overlap with the previous box that continues the track
+                ) -> list[tuple]:
+    "The largest moving object on frame `start`, followed on frames start, start+step, ... by box overlap: a list of (box, RGB crop, mask), cut short when the object is lost."
+    check_range('step', step, 1, None, int); check_range('length', length, 1, None, int)
+    if not 0 <= start < len(video): raise ValueError(f"start: expected a frame index in [0, {len(video)}), got {start}")
+    det = detector or MotionDetector()
+    bg = det.background(video) if background is None else background
+    out, prev = [], None
+    for t in range(start, min(len(video), start + step * length), step):
+        boxes, lab = det.detect(video.frame(t, gray=True), bg)
+        if len(boxes) == 0: break
+        if prev is None: k = int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+        else:
+            iou = _iou(prev, boxes); k = int(np.argmax(iou))
+            if iou[k] < min_iou: break
+        x1, y1, x2, y2 = prev = boxes[k]
+        out.append((prev, video.frame(t)[y1:y2, x1:x2].copy(), lab[y1:y2, x1:x2] == k + 1))
+    return out
+
+def paste_track(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
+                track:list, # (box, crop, mask) entries from `object_track`
+                start:int, # frame that gets the first entry
+               ) -> np.ndarray:
+    "A copy of `frames` with entry j of `track` pasted (its mask's pixels, at its own box) on frame start + j."
+    if start < 0 or start + len(track) > len(frames): raise ValueError(f"start: {len(track)} entries from frame {start} do not fit in {len(frames)} frames")
+    out = frames.copy()
+    for j, ((x1, y1, x2, y2), crop, mask) in enumerate(track):
+        reg = out[start + j, y1:y2, x1:x2]; reg[mask] = crop[mask]
+    return out
 
 # %% ../nbs/14a_validation.ipynb #48b6dc11
 def pseudo_anomaly(video:Video, # a normal video
                    kind:str='speedup', # one of `PSEUDO_KINDS`
                    seed:int=0, # draws the segment and the kind's parameters
-                   donor:Video|None=None, # 'paste': the video the foreign object comes from (another video)
+                   donor:Video|None=None, # `DONOR_KINDS`: the video the object comes from (another video)
                    frac:tuple=(0.3, 0.6), # range of the fraction of the (source) frames the segment covers
                    margin:int=5, # frames kept normal at either end of the video
                   ) -> Video:
@@ -105,21 +150,43 @@ def pseudo_anomaly(video:Video, # a normal video
         L = max(1, int(u * n / 2))
         a = int(rng.integers(L + 1 + margin, max(L + 2 + margin, n - L - margin)))
         idx, lab = reverse_index(n, a, L); tag = 'reverse'
+    elif kind in DONOR_KINDS and donor is None: raise ValueError(f"donor: kind {kind!r} needs a donor video to take the object from")
+    elif kind in ('fastobject', 'wrongway'):
+        step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
+        track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
+        if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
+        a = int(rng.integers(margin, max(margin + 1, n - len(track) - margin)))
+        frames = paste_track(frames, track, a)
+        idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + len(track)] = 1
+        tag = f'fastobject{step}[{donor.name}]' if kind == 'fastobject' else f'wrongway[{donor.name}]'
     else:
-        if donor is None: raise ValueError("donor: kind 'paste' needs a donor video to cut the foreign object from")
         L = max(1, int(u * n)); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
         crop, mask = donor_object(donor)
         frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
         idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1; tag = f'paste[{donor.name}]'
     return Video(f'{video.name}+{tag}@{int(np.flatnonzero(lab)[0])}-{int(np.flatnonzero(lab)[-1]) + 1}#s{seed}', frames[idx], lab)
 
+def donor_track(donor:Video, # the video the object comes from
+                rng:np.random.Generator, # draws the start frames
+                step:int, # frames advanced per entry (see `object_track`)
+                length:int, # most entries
+                tries:int=8, # random start frames tried; the longest track wins
+                min_len:int=10, # fewest entries accepted
+               ) -> list[tuple]:
+    "The longest `object_track` of `donor` over `tries` random start frames (a `ValueError` naming the donor if none reaches `min_len`)."
+    det = MotionDetector(); bg = det.background(donor)
+    last = max(1, len(donor) - step * min_len)
+    best = max((object_track(donor, int(s), step, length, det, bg) for s in rng.integers(0, last, tries)), key=len)
+    if len(best) < min_len: raise ValueError(f"donor: no object of video {donor.name!r} could be followed for {min_len} entries (step {step}); try another donor")
+    return best
+
 def pseudo_anomalies(videos:list, # normal videos
                      kinds=PSEUDO_KINDS, # kinds, cycled over the videos
                      seed:int=0, # video i uses seed + i
                     ) -> list[Video]:
-    "One pseudo-anomalous copy of each video; video i gets kind `kinds[i % len(kinds)]`, a paste takes its object from video i+1."
+    "One pseudo-anomalous copy of each video; video i gets kind `kinds[i % len(kinds)]`; `DONOR_KINDS` take their object from video i+1."
     for k in kinds: check_choice('kinds', k, PSEUDO_KINDS)
-    if 'paste' in kinds and len(videos) < 2: raise ValueError("videos: 'paste' needs at least 2 videos (the object comes from another one)")
+    if any(k in DONOR_KINDS for k in kinds) and len(videos) < 2: raise ValueError(f"videos: the kinds {list(DONOR_KINDS)} need at least 2 videos (the object comes from another one)")
     return [pseudo_anomaly(v, kinds[i % len(kinds)], seed + i, donor=videos[(i + 1) % len(videos)])
             for i, v in enumerate(progress(list(videos), desc='pseudo-anomalies'))]
 

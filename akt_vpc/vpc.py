@@ -23,8 +23,8 @@ from .metrics import micro_auc
 # %% auto #0
 __all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'OFFLINE_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS', 'MOTION_ENTRIES',
            'MOTION_SCALINGS', 'make_encoder', 'make_detector', 'appearance_vectors', 'VideoFeatures', 'video_features',
-           'clip_scores', 'grid_clip_scores', 'smooth', 'group_scales', 'VideoPatchCore', 'reference_fusion',
-           'oracle_search', 'peak_memory_mb']
+           'clip_scores', 'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales', 'VideoPatchCore',
+           'reference_fusion', 'oracle_search', 'peak_memory_mb']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
 ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -172,9 +172,22 @@ def smooth(scores:np.ndarray, # frame scores of one video
 
 # %% ../nbs/14_vpc.ipynb #61958ab0
 DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flowgrid=1.0, appearance=1.0)
-# which `motion_descriptor` entries the object-motion bank uses, and their unit groups (flow, geometry) after selection
-MOTION_ENTRIES = {'all': (list(range(13)), (slice(0, 10), slice(10, 13))), # histogram, p90, mean speed, height, width, centre y
-                  'hist_p90_height': (list(range(9)) + [10], (slice(0, 9), slice(9, 10)))} # VAD.md 7's variant
+# which `motion_descriptor` entries the object-motion bank uses, their unit groups (flow, geometry) after selection, and
+# whether the flow entries are first divided by the box height (speeds in box heights per frame: the same walker far away
+# and near the camera gets the same speed under perspective)
+MOTION_ENTRIES = {'all': (list(range(13)), (slice(0, 10), slice(10, 13)), False), # histogram, p90, mean speed, height, width, centre y
+                  'hist_p90_height': (list(range(9)) + [10], (slice(0, 9), slice(9, 10)), False), # VAD.md 7's variant
+                  'hist_p90_per_height': (list(range(9)) + [10], (slice(0, 9), slice(9, 10)), True)} # the same, speeds per box height
+
+def motion_vectors(x:torch.Tensor, # (..., 13) `motion_descriptor` vectors
+                   entries:str='hist_p90_height', # a key of `MOTION_ENTRIES`
+                  ) -> torch.Tensor:
+    "The entries of the object-motion vectors that the memory uses (flow entries per box height where the variant says so)."
+    check_choice('entries', entries, list(MOTION_ENTRIES))
+    if x.shape[-1] != 13: raise ValueError(f"x: expected motion_descriptor vectors with 13 entries, got shape {tuple(x.shape)}")
+    cols, _, per_height = MOTION_ENTRIES[entries]
+    if per_height: x = torch.cat([x[..., :10] / x[..., 10:11].clamp_min(1e-3), x[..., 10:]], -1)
+    return x[..., cols]
 MOTION_SCALINGS = ('entry', 'group') # each entry to unit variance, or one scale per unit group
 
 def group_scales(x:torch.Tensor, # (N, D) training vectors
@@ -232,7 +245,7 @@ class VideoPatchCore:
     def _frame_scores(self, bank, feats:VideoFeatures, exclude=None) -> np.ndarray:
         "Smoothed frame scores of one video in one bank."
         clips = feats.clips['temporal_test' if bank == 'temporal' else bank]
-        if bank == 'motion': clips = [c[..., MOTION_ENTRIES[self.motion_entries][0]] for c in clips]
+        if bank == 'motion': clips = [motion_vectors(c, self.motion_entries) for c in clips]
         if bank == 'flowgrid': cs = grid_clip_scores(self.memories[bank], clips, self.grid, self.power_n, exclude)
         else: cs = clip_scores(self.memories[bank], clips, self.power_n, exclude, self.standardise.get(bank))
         return smooth(frame_scores(cs, feats.n_frames, self.T), self.sigma)
@@ -251,8 +264,8 @@ class VideoPatchCore:
         for bank in self.banks:
             per_video = [torch.cat([c.reshape(-1, c.shape[-1]) for c in f.clips[bank]]).float() if f.clips[bank] else None for f in feats]
             if bank == 'motion':
-                cols, groups = MOTION_ENTRIES[self.motion_entries]
-                per_video = [None if v is None else v[:, cols] for v in per_video]
+                groups = MOTION_ENTRIES[self.motion_entries][1]
+                per_video = [None if v is None else motion_vectors(v, self.motion_entries) for v in per_video]
             has = [i for i, v in enumerate(per_video) if v is not None and len(v)]
             if not has: raise ValueError(f"train_videos: no objects were found in any training video, so the {bank!r} memory is empty")
             vecs = [per_video[i] for i in has]
