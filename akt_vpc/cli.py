@@ -39,7 +39,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             encoder:str='cifar-resnet20', # see `ENCODERS`
             T:int=5, # clip length
             ratios:dict|float|None=None, # coreset fraction per bank
-            banks=None, # memories to build (None: `akt_vpc.vpc.OFFLINE_BANKS`)
+            banks=None, # memories to build (None: `akt_vpc.vpc.DEFAULT_BANKS`)
             sigma:float=3., # frame-score smoothing
             weights:dict|None=None, # fusion weights (None: equal)
             out_dir='runs/vad', # where files are written (None: nothing written)
@@ -52,7 +52,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     import numpy as np
     from pathlib import Path
     from akt_vpc.video import load_dataset
-    from akt_vpc.vpc import VideoPatchCore, OFFLINE_BANKS, peak_memory_mb
+    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS, peak_memory_mb
     from akt_vpc.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
     from akt_vpc.plots import anomaly_curve
@@ -60,7 +60,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
         torch.set_num_threads(threads); cv2.setNumThreads(threads)
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
-    vpc = VideoPatchCore(banks=OFFLINE_BANKS if banks is None else banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
+    vpc = VideoPatchCore(banks=DEFAULT_BANKS if banks is None else banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
     n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
@@ -172,8 +172,8 @@ def main(argv:list[str]|None=None) -> int:
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
                                             f"{args.model} W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
-        from akt_vpc.vpc import OFFLINE_BANKS, VPC_BANKS
-        banks = args.banks or (OFFLINE_BANKS if args.encoder is None else OFFLINE_BANKS + VPC_BANKS)
+        from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
+        banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
                       ratios=args.ratio, out_dir=args.out)
         fixed = res.get('fixed', {})
@@ -193,8 +193,9 @@ def main(argv:list[str]|None=None) -> int:
                                f"(use: akt-vpc vad --encoder ascnet:{out})")
     elif args.command == 'demo':
         from akt_vpc.zsq import zsq_demo
+        from akt_vpc.vpc import MOTION_BANKS
         z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
-        v = run_vad('street_scene', out_dir=args.out, seed=args.seed)
+        v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
         fixed = v.get('fixed', {})
         print(f"VideoPatchCore on the generated street scene ({v['n_test_videos']} test videos): micro AUC "
               f"{fixed.get('micro', float('nan')):.3f}, macro AUC {fixed.get('macro', float('nan')):.3f}; scores and figures in {args.out}")

@@ -21,10 +21,10 @@ from .memory import MemoryBank, save_banks, load_banks, nn_distance
 from .metrics import micro_auc
 
 # %% auto #0
-__all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'OFFLINE_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS', 'MOTION_ENTRIES',
-           'MOTION_SCALINGS', 'make_encoder', 'make_detector', 'appearance_vectors', 'VideoFeatures', 'video_features',
-           'clip_scores', 'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales', 'VideoPatchCore',
-           'reference_fusion', 'oracle_search', 'peak_memory_mb']
+__all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS',
+           'MOTION_ENTRIES', 'MOTION_SCALINGS', 'make_encoder', 'make_detector', 'appearance_vectors', 'VideoFeatures',
+           'video_features', 'clip_scores', 'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales',
+           'VideoPatchCore', 'reference_fusion', 'oracle_search', 'peak_memory_mb']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
 ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -58,7 +58,8 @@ def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yol
 BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance')
 CNN_BANKS = ('spatial', 'temporal', 'highlevel', 'appearance') # the banks that need an encoder
 VPC_BANKS = ('spatial', 'temporal', 'highlevel') # the reference's three memories
-OFFLINE_BANKS = ('motion',) # the default: object motion alone, chosen by label-free validation (akt_vpc.validation)
+DEFAULT_BANKS = ('motion', 'flowgrid', 'spatial', 'appearance') # the default, chosen by label-free validation (akt_vpc.validation)
+MOTION_BANKS = ('motion', 'flowgrid') # the memories that need no encoder (no weights to load or download)
 
 def appearance_vectors(encoder, # a `FeatureEncoder`
                        frame_rgb:np.ndarray, # (H, W, 3) uint8 middle frame of the clip
@@ -201,7 +202,7 @@ def group_scales(x:torch.Tensor, # (N, D) training vectors
 
 class VideoPatchCore:
     "Training-free video anomaly detection: memories of normal clips, scored by nearest-memory distances."
-    def __init__(self, banks=OFFLINE_BANKS, # which memories to build, a subset of `BANKS`
+    def __init__(self, banks=DEFAULT_BANKS, # which memories to build, a subset of `BANKS`
                  T:int=5, # clip length (frames)
                  detector='motion', # 'motion', 'yolov5', or a detector object
                  encoder='cifar-resnet20', # a name of `ENCODERS` or a `FeatureEncoder` (unused by the motion bank alone)
@@ -211,10 +212,10 @@ class VideoPatchCore:
                  weights:dict|None=None, # fusion weight per bank (None: equal)
                  f:float=1.0, # box enlargement
                  c_out:int=32, # reduced channels C'
-                 flow_scale:float=1.0, # optical-flow resolution factor (0.5: about 4x faster flow)
+                 flow_scale:float=0.5, # optical-flow resolution factor (0.5: about 4x faster flow than 1.0)
                  grid_rows:int=15, # rows of the flow grid (cells are square: side = frame height / grid_rows)
                  motion_entries:str='hist_p90_height', # object-motion entries: a key of `MOTION_ENTRIES`
-                 motion_scaling:str='entry', # object-motion scaling: 'entry' (each entry to unit variance) or 'group' (one scale per unit)
+                 motion_scaling:str='group', # object-motion scaling: 'group' (one scale per unit: speeds, geometry) or 'entry' (each entry to unit variance)
                  motion_mask:str='middle', # object-motion pixels: a value of `MOTION_MASKS`
                 ):
         banks = tuple(banks)

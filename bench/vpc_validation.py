@@ -26,6 +26,7 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
 from akt_vpc.vpc import VideoPatchCore, VideoFeatures
+from akt_vpc.objects import MotionDetector
 from akt_vpc.validation import pseudo_anomalies, cached_features, validate, OBJECT_KINDS
 
 CACHE = Path('/tmp/akt_vpc_valcache')
@@ -71,8 +72,19 @@ CANDIDATES = {
         'D2_sigma0': dict(sigma=0.),
         'D3_sigma6': dict(sigma=6.),
     },
+    # stage E was added in session 3 after stages 0-D of version 3 had run (their results seen, no new test result): the clip
+    # length and the detector's threshold had come from VAD.md 7's probes, which were made on Ped2's test set, so they are
+    # now validated here too. Feature settings of the 0-D winner (half-resolution flow, middle-frame pixels) are written in.
+    'E_clip_and_detector': {
+        'E1_T5_thr20 (pre-existing default)': dict(T=5, thr=20.),
+        'E2_T4 (reference ShanghaiTech / IITB)': dict(T=4, thr=20.),
+        'E3_T10 (reference Avenue)': dict(T=10, thr=20.),
+        'E4_thr15': dict(T=5, thr=15.),
+        'E5_thr30': dict(T=5, thr=30.),
+    },
 }
-NOT_VALIDATED = ('T=5, the motion detector settings, grid_rows=15, c_out=32, coreset ratios and power_n=1 '
+E_FEATURES = dict(flow_scale=0.5, motion_mask='middle')  # the 0-D winner's feature settings (asserted below)
+NOT_VALIDATED = ('the other motion detector settings (blur, morphology, min area), grid_rows=15, c_out=32, coreset ratios and power_n=1 '
                  'are not compared by this protocol (they pre-date it; see vpc_ped2.json how_chosen)')
 # ---------------------------------------------------------
 
@@ -102,7 +114,7 @@ def main():
     part = sys.argv[1] if len(sys.argv) > 1 else None
     t_all = time.time()
     ds = load_ped2(); train = ds.train  # training videos only
-    fm = VideoPatchCore(banks=FEATURE_BANKS)
+    fm = VideoPatchCore(banks=FEATURE_BANKS, flow_scale=1.0, motion_mask='middle')  # its motion/flowgrid are replaced per stage-0 variant
     pseudo = pseudo_anomalies(train, KINDS, seed=SEED) if part != 'train' else None
     t0 = time.time()
     tf = cached_features(fm, train, CACHE, 'features (train)') if part != 'pseudo' else None
@@ -112,6 +124,12 @@ def main():
         vm = VideoPatchCore(banks=FLOW_BANKS, detector=fm.detector, **kw)
         flow_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
                          cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
+    e_feats = {}  # stage-E variant -> (train, pseudo) features of FEATURE_BANKS
+    for k, kw in CANDIDATES['E_clip_and_detector'].items():
+        if kw == dict(T=5, thr=20.): continue  # the default: the stage-0 features of E_FEATURES
+        vm = VideoPatchCore(banks=FEATURE_BANKS, T=kw['T'], detector=MotionDetector(thr=kw['thr']), encoder=fm.encoder, **E_FEATURES)
+        e_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
+                      cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
     t_feat = time.time() - t0
     if part is not None: print(f'{part}: features in {t_feat:.0f} s'); return 0
     labels = [v.labels for v in pseudo]
@@ -120,7 +138,7 @@ def main():
         return merge(tf, flow_feats[k][0]), merge(pf, flow_feats[k][1])
     feats = {}
     def run(**kw):
-        r = validate(VideoPatchCore(encoder=fm.encoder, detector=fm.detector, **kw), *feats['current'], labels, n_folds=N_FOLDS)
+        r = validate(VideoPatchCore(**{'encoder': fm.encoder, 'detector': fm.detector, **kw}), *feats['current'], labels, n_folds=N_FOLDS)
         r.pop('fused'); return r
     res, chosen = {}, {}
     # 0: flow resolution and motion pixels, judged on the pre-session-2 default design
@@ -150,7 +168,15 @@ def main():
     # D: sigma
     res['D_sigma'] = {k: run(banks=banks, weights=weights, **mot, **kw) for k, kw in CANDIDATES['D_sigma'].items()}
     d = pick(res['D_sigma']); chosen['D'] = d
-    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **CANDIDATES['D_sigma'][d])
+    # E: clip length and detector threshold (features recomputed per candidate)
+    assert flow_kw == E_FEATURES, (flow_kw, E_FEATURES)
+    sig = CANDIDATES['D_sigma'][d]; res['E_clip_and_detector'] = {}
+    for k, kw in CANDIDATES['E_clip_and_detector'].items():
+        feats['current'] = with_flow(z0) if k not in e_feats else e_feats[k]
+        res['E_clip_and_detector'][k] = run(banks=banks, weights=weights, T=kw['T'], detector=MotionDetector(thr=kw['thr']), **mot, **flow_kw, **sig)
+    e = pick(res['E_clip_and_detector']); chosen['E'] = e
+    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=CANDIDATES['E_clip_and_detector'][e]['T'])
+    final_detector_thr = CANDIDATES['E_clip_and_detector'][e]['thr']
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
         protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
@@ -168,7 +194,7 @@ def main():
                       features=f'banks {list(FEATURE_BANKS)} computed once at T=5 and cached'),
         candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,
         previous_protocols=PREVIOUS,
-        results=res, chosen=chosen, final_design=final, pseudo_videos=[v.name for v in pseudo],
+        results=res, chosen=chosen, final_design=final, final_detector_thr=final_detector_thr, pseudo_videos=[v.name for v in pseudo],
         pseudo_anomalous_frames=int(sum(int(y.sum()) for y in labels)), pseudo_frames=int(sum(len(y) for y in labels)),
         feature_seconds=t_feat, wall_seconds=time.time() - t_all, threads=1)
     js = json.dumps(out, indent=1, default=float)
