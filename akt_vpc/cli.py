@@ -37,10 +37,10 @@ def format_table(table:dict[str, float], title:str='') -> str:
 def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `VideoDataset`
             detector:str='motion', # 'motion' or 'yolov5'
             encoder:str='cifar-resnet20', # see `ENCODERS`
-            T:int=5, # clip length
+            T:int|None=None, # clip length (None: `VideoPatchCore`'s default)
             ratios:dict|float|None=None, # coreset fraction per bank
             banks=None, # memories to build (None: `akt_vpc.vpc.DEFAULT_BANKS`)
-            sigma:float=3., # frame-score smoothing
+            sigma:float|None=None, # frame-score smoothing (None: `VideoPatchCore`'s default)
             weights:dict|None=None, # fusion weights (None: equal)
             out_dir='runs/vad', # where files are written (None: nothing written)
             figures:bool=True, # write a score figure per test video
@@ -60,7 +60,8 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
         torch.set_num_threads(threads); cv2.setNumThreads(threads)
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
-    vpc = VideoPatchCore(banks=DEFAULT_BANKS if banks is None else banks, T=T, detector=detector, encoder=encoder, ratios=ratios, sigma=sigma, weights=weights)
+    given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest keeps VideoPatchCore's defaults
+    vpc = VideoPatchCore(banks=DEFAULT_BANKS if banks is None else banks, detector=detector, encoder=encoder, ratios=ratios, weights=weights, **given)
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
     n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
@@ -140,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "given without --banks, VPC's three encoder banks are added to the offline ones")
     v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
                    "(default: motion, which needs no encoder)")
-    v.add_argument('--T', type=int, default=5, help='clip length in frames')
+    v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
     _add_common(v, device=False)

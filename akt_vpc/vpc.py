@@ -37,7 +37,11 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
         if p is None:
             from akt_vpc.models import PRETRAINED, fetch_weights
             url, sha, _, _ = PRETRAINED['resnet20_cifar10']
-            p = fetch_weights(url, sha, download=True)
+            try: p = fetch_weights(url, sha, download=True)
+            except OSError as e:  # no shared copy and no network: say what to do instead
+                raise FileNotFoundError(f"encoder: 'cifar-resnet20' needs the CIFAR-10 ResNet-20 weights: no shared copy "
+                                        f"(weights/resnet20_cifar10.pth under $AKT_VPC_DATA or ../shared/data) and the download "
+                                        f"from {url} failed ({e}). Put the file there, or use banks=MOTION_BANKS (no encoder).") from e
         return CifarResNetEncoder(p)
     if name == 'cifar-resnet20-random': seed_everything(0); return CifarResNetEncoder(None)
     if name == 'clip-rn101': return ClipRN101Encoder()
