@@ -474,9 +474,10 @@ def _result(run, ckpt, finished):
 
 # %% ../nbs/06_zsq.ipynb #c04507d4
 def digits_fp_model(epochs:int=15, depth:int=8, seed:int=0, device='auto') -> nn.Module:
-    "A small FP CIFAR ResNet trained on the embedded digits (the stand-in for a pretrained model)."
+    "A small FP CIFAR ResNet trained on the embedded digits (the stand-in for a pretrained model); the same `seed` gives the same model."
     from akt_vpc.models import cifar_resnet
     from akt_vpc.data import digits_dataset, fit_classifier
+    torch.manual_seed(seed)  # the initial weights too, not only the training order
     return fit_classifier(cifar_resnet(depth), digits_dataset('train'), epochs=epochs, seed=seed, device=device)
 
 def run_zsq(model:str='digits', # 'digits' (embedded, trained here) or 'resnet20_cifar10' (shared weights)
