@@ -113,7 +113,6 @@ def _add_common(p, device=True):
 
 def build_parser() -> argparse.ArgumentParser:
     "The `akt-vpc` argument parser."
-    from akt_vpc.vpc import DEFAULT_BANKS, MOTION_BANKS
     p = argparse.ArgumentParser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
@@ -141,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or 'ascnet:<checkpoint>'; "
                    "given without --banks, VPC's three encoder banks are added to the default ones")
     v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
-                   f"(default: {','.join(DEFAULT_BANKS)}; '{','.join(MOTION_BANKS)}' needs no encoder)")
+                   "(default: akt_vpc.vpc.DEFAULT_BANKS; akt_vpc.vpc.MOTION_BANKS need no encoder)")  # named, not imported: no video import at start-up
     v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')

@@ -54,13 +54,9 @@ def donor_object(video:Video, # the video to cut an object from
                  detector:MotionDetector|None=None, # default `MotionDetector()`
                 ) -> tuple[np.ndarray, np.ndarray]:
     "RGB crop (h, w, 3) and mask (h, w) of the largest moving object on the middle frame of `video`."
-    det = detector or MotionDetector()
-    bg = det.background(video); m = len(video) // 2
-    boxes, lab = det.detect(video.frame(m, gray=True), bg)
-    if len(boxes) == 0: raise ValueError(f"video {video.name!r}: no moving object on its middle frame to cut out")
-    k = int(np.argmax([(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
-    x1, y1, x2, y2 = boxes[k]
-    return video.frame(m)[y1:y2, x1:x2].copy(), (lab[y1:y2, x1:x2] == k + 1)
+    track = object_track(video, len(video) // 2, length=1, detector=detector)  # the first entry: the largest object
+    if not track: raise ValueError(f"video {video.name!r}: no moving object on its middle frame to cut out")
+    return track[0][1:]
 
 def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                  crop:np.ndarray, # (h, w, 3) object pixels
@@ -86,12 +82,15 @@ def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         if not 0 <= x <= W - w: vx = -vx; x = float(np.clip(x, 0, W - w))
         if not 0 <= y <= H - h: vy = -vy; y = float(np.clip(y, 0, H - h))
     return out
+def _area(b:np.ndarray) -> np.ndarray:
+    "Area of boxes (..., 4) x1, y1, x2, y2."
+    return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+
 def _iou(box:np.ndarray, boxes:np.ndarray) -> np.ndarray:
     "Intersection over union of one box (4,) with each of `boxes` (K, 4), x1, y1, x2, y2."
     iw = (np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])).clip(0)
     ih = (np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])).clip(0)
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    return iw * ih / (area(box) + area(boxes) - iw * ih)
+    return iw * ih / (_area(box) + _area(boxes) - iw * ih)
 
 def object_track(video:Video, # the video to follow an object in
                  start:int, # first frame
@@ -110,7 +109,7 @@ def object_track(video:Video, # the video to follow an object in
     for t in range(start, min(len(video), start + step * length), step):
         boxes, lab = det.detect(video.frame(t, gray=True), bg)
         if len(boxes) == 0: break
-        if prev is None: k = int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+        if prev is None: k = int(np.argmax(_area(boxes)))
         else:
             iou = _iou(prev, boxes); k = int(np.argmax(iou))
             if iou[k] < min_iou: break
@@ -150,20 +149,21 @@ def pseudo_anomaly(video:Video, # a normal video
         L = max(1, int(u * n / 2))
         a = int(rng.integers(L + 1 + margin, max(L + 2 + margin, n - L - margin)))
         idx, lab = reverse_index(n, a, L); tag = 'reverse'
-    elif kind in DONOR_KINDS and donor is None: raise ValueError(f"donor: kind {kind!r} needs a donor video to take the object from")
-    elif kind in ('fastobject', 'wrongway'):
-        step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
-        track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
-        if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
-        a = int(rng.integers(margin, max(margin + 1, n - len(track) - margin)))
-        frames = paste_track(frames, track, a)
-        idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + len(track)] = 1
-        tag = f'fastobject{step}[{donor.name}]' if kind == 'fastobject' else f'wrongway[{donor.name}]'
-    else:
-        L = max(1, int(u * n)); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
-        crop, mask = donor_object(donor)
-        frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
-        idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1; tag = f'paste[{donor.name}]'
+    else:  # `DONOR_KINDS`: another video's object on frames [a, a + L), the frames keep their order
+        if donor is None: raise ValueError(f"donor: kind {kind!r} needs a donor video to take the object from")
+        if kind == 'paste':
+            L = max(1, int(u * n)); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
+            crop, mask = donor_object(donor)
+            frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
+            tag = f'paste[{donor.name}]'
+        else:
+            step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
+            track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
+            if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
+            L = len(track); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
+            frames = paste_track(frames, track, a)
+            tag = f'fastobject{step}[{donor.name}]' if kind == 'fastobject' else f'wrongway[{donor.name}]'
+        idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1
     return Video(f'{video.name}+{tag}@{int(np.flatnonzero(lab)[0])}-{int(np.flatnonzero(lab)[-1]) + 1}#s{seed}', frames[idx], lab)
 
 def donor_track(donor:Video, # the video the object comes from

@@ -84,6 +84,7 @@ CANDIDATES = {
     },
 }
 E_FEATURES = dict(flow_scale=0.5, motion_mask='middle')  # the 0-D winner's feature settings (asserted below)
+E_BASE = next(iter(CANDIDATES['E_clip_and_detector']))  # E1: T and threshold as before, its features are stage 0's
 NOT_VALIDATED = ('the other motion detector settings (blur, morphology, min area), grid_rows=15, c_out=32, coreset ratios and power_n=1 '
                  'are not compared by this protocol (they pre-date it; see vpc_ped2.json how_chosen)')
 # ---------------------------------------------------------
@@ -126,7 +127,7 @@ def main():
                          cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
     e_feats = {}  # stage-E variant -> (train, pseudo) features of FEATURE_BANKS
     for k, kw in CANDIDATES['E_clip_and_detector'].items():
-        if kw == dict(T=5, thr=20.): continue  # the default: the stage-0 features of E_FEATURES
+        if k == E_BASE: continue  # the pre-existing default: the stage-0 features of E_FEATURES
         vm = VideoPatchCore(banks=FEATURE_BANKS, T=kw['T'], detector=MotionDetector(thr=kw['thr']), encoder=fm.encoder, **E_FEATURES)
         e_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
                       cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
