@@ -8,10 +8,12 @@ import numpy as np
 import cv2
 import torch
 from .core import check_range
+from .features import gradient_histogram
 
 # %% auto #0
-__all__ = ['FARNEBACK', 'check_gray', 'flow_field', 'clip_flows', 'speed_and_bin', 'motion_descriptor_names', 'motion_descriptor',
-           'grid_shape', 'grid_boxes', 'grid_descriptors']
+__all__ = ['FARNEBACK', 'check_gray', 'flow_field', 'check_clip', 'clip_flows', 'speed_and_bin', 'box_inside',
+           'motion_descriptor_names', 'motion_descriptor', 'grid_shape', 'grid_boxes', 'grid_descriptors',
+           'motion_energy', 'shape_descriptor']
 
 # %% ../nbs/12a_motion.ipynb #6d9d5d55
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
@@ -48,16 +50,20 @@ def flow_field(prev_gray:np.ndarray, # (H, W) uint8 frame t
     check_range('scale', scale, 0.05, 1.0)
     return _farneback(_shrink(prev_gray, scale), _shrink(next_gray, scale), *prev_gray.shape, **farneback)
 
-def clip_flows(gray_frames, # T grey uint8 frames (H, W): a list or a (T, H, W) array
-               scale:float=0.5, # resolution factor, see `flow_field`
-               **farneback) -> list[np.ndarray]:
-    "The T-1 flows between consecutive frames of a clip (each frame shrunk once)."
+def check_clip(gray_frames) -> None:
+    "Raise a `ValueError` naming `gray_frames` unless it holds at least 2 grey uint8 frames of one shape."
     if isinstance(gray_frames, np.ndarray) and gray_frames.ndim != 3:
         raise ValueError(f"gray_frames: expected (T, H, W) uint8 frames, got shape {gray_frames.shape}")
     if len(gray_frames) < 2: raise ValueError(f"gray_frames: need at least 2 frames, got {len(gray_frames)}")
     for i, g in enumerate(gray_frames):
         check_gray(f'gray_frames[{i}]', g)
         if g.shape != gray_frames[0].shape: raise ValueError(f"gray_frames: frame {i} has shape {g.shape}, frame 0 {gray_frames[0].shape}")
+
+def clip_flows(gray_frames, # T grey uint8 frames (H, W): a list or a (T, H, W) array
+               scale:float=0.5, # resolution factor, see `flow_field`
+               **farneback) -> list[np.ndarray]:
+    "The T-1 flows between consecutive frames of a clip (each frame shrunk once)."
+    check_clip(gray_frames)
     check_range('scale', scale, 0.05, 1.0)
     small = [_shrink(g, scale) for g in gray_frames]
     H, W = gray_frames[0].shape
@@ -69,6 +75,17 @@ def speed_and_bin(v:np.ndarray, # flow vectors (..., 2): (dx, dy)
                  ) -> tuple[np.ndarray, np.ndarray]:
     "The speed of each flow vector and its orientation bin (nearest of `bins` directions, bin 0 pointing right)."
     return np.hypot(v[..., 0], v[..., 1]), np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
+
+def box_inside(box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
+               frame_hw:tuple, # (H, W)
+              ) -> tuple[int, int, int, int]:
+    "`box` rounded to integers and clipped to the frame; a `ValueError` naming `box` when nothing of it is left."
+    H, W = frame_hw
+    if len(box) != 4: raise ValueError(f"box: expected (x1, y1, x2, y2), got {box!r}")
+    x1, y1, x2, y2 = (int(round(float(v))) for v in box)
+    x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(x2, W), min(y2, H)
+    if x2 <= x1 or y2 <= y1: raise ValueError(f"box: {box!r} is empty inside the {W}x{H} frame")
+    return x1, y1, x2, y2
 
 def motion_descriptor_names(bins:int=8) -> list[str]:
     "Names of the entries of `motion_descriptor`'s vector."
@@ -85,10 +102,7 @@ def motion_descriptor(flows, # T-1 flows (H, W, 2) of one clip, from `clip_flows
         raise ValueError("flows: expected a non-empty list of (H, W, 2) flow arrays")
     check_range('bins', bins, 1, None, int)
     H, W = flows[0].shape[:2]
-    if len(box) != 4: raise ValueError(f"box: expected (x1, y1, x2, y2), got {box!r}")
-    x1, y1, x2, y2 = (int(round(float(v))) for v in box)
-    x1, y1, x2, y2 = max(x1, 0), max(y1, 0), min(x2, W), min(y2, H)
-    if x2 <= x1 or y2 <= y1: raise ValueError(f"box: {box!r} is empty inside the {W}x{H} frame")
+    x1, y1, x2, y2 = box_inside(box, (H, W))
     K = len(flows)
     if mask is not None:
         mask = np.asarray(mask).astype(bool)
@@ -135,3 +149,23 @@ def grid_descriptors(flows:list, # T-1 flows (H, W, 2) of a clip
     out = np.concatenate([hist, np.percentile(speed, 90, axis=1)[:, None], speed.mean(1)[:, None]], 1)
     return torch.from_numpy(out.astype(np.float32))
 
+
+# %% ../nbs/12a_motion.ipynb #42d2561c
+def motion_energy(gray_frames, # T >= 2 grey uint8 frames (H, W): a list or a (T, H, W) array
+                 ) -> np.ndarray:
+    "Motion-energy image of a clip: the mean absolute grey difference of consecutive frames, (H, W) float32."
+    check_clip(gray_frames)
+    g = np.stack(gray_frames).astype(np.float32)
+    return np.abs(np.diff(g, axis=0)).mean(0)
+
+def shape_descriptor(energy:np.ndarray, # (H, W) motion-energy image, from `motion_energy`
+                     box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
+                     size:int=64, # side the box is resized to
+                     cells:int=4, # cells per side
+                     bins:int=9, # unsigned orientation bins
+                    ) -> np.ndarray:
+    "`gradient_histogram` of `energy` inside `box`: the layout of what moved, (cells*cells*bins,) float32."
+    energy = np.asarray(energy)
+    if energy.ndim != 2: raise ValueError(f"energy: expected a motion-energy image (H, W), got shape {energy.shape}")
+    x1, y1, x2, y2 = box_inside(box, energy.shape)
+    return gradient_histogram(energy[y1:y2, x1:x2], size, cells, bins)

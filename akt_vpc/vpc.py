@@ -16,7 +16,7 @@ from .video import Video, frame_scores
 from .objects import MotionDetector, YoloDetector, clip_objects, crop_tubes
 from .features import (CifarResNetEncoder, ClipRN101Encoder, TorchvisionEncoder, object_features, spatial_vectors,
                               temporal_vectors, highlevel_vectors)
-from .motion import clip_flows, motion_descriptor, grid_boxes, grid_descriptors
+from .motion import clip_flows, motion_descriptor, grid_boxes, grid_descriptors, motion_energy, shape_descriptor
 from .memory import MemoryBank, save_banks, load_banks, nn_distance
 from .metrics import micro_auc
 
@@ -59,7 +59,7 @@ def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yol
     return MotionDetector(**kwargs) if name == 'motion' else YoloDetector(**kwargs)
 
 # %% ../nbs/14_vpc.ipynb #c9ee3fa2
-BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance')
+BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance', 'shape')
 CNN_BANKS = ('spatial', 'temporal', 'highlevel', 'appearance') # the banks that need an encoder
 VPC_BANKS = ('spatial', 'temporal', 'highlevel') # the reference's three memories
 DEFAULT_BANKS = ('motion', 'flowgrid', 'spatial', 'appearance') # the default, chosen by label-free validation (akt_vpc.validation)
@@ -119,9 +119,8 @@ def video_features(video:Video, # the video
         if 'highlevel' in banks:
             fr = torch.from_numpy(rgb).permute(0, 3, 1, 2).float().div(255.)
             out.clips['highlevel'].append(highlevel_vectors(encoder, fr)[None])
-        if 'motion' in banks or 'flowgrid' in banks:
-            gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in rgb])
-            flows = clip_flows(gray, scale=flow_scale)
+        if any(b in banks for b in MOTION_BANKS + ('shape',)): gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in rgb])
+        if 'motion' in banks or 'flowgrid' in banks: flows = clip_flows(gray, scale=flow_scale)
         if 'motion' in banks:
             masks = o.masks
             if motion_mask == 'frames' and bg is not None:  # each flow's own foreground pixels (frames t and t+1) inside the box
@@ -129,6 +128,10 @@ def video_features(video:Video, # the video
             d = [motion_descriptor(flows, b, m) for b, m in zip(o.boxes, masks)]
             out.clips['motion'].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 13))
         if 'flowgrid' in banks: out.clips['flowgrid'].append(grid_descriptors(flows, grid_rows)[None])
+        if 'shape' in banks:
+            E = motion_energy(gray)
+            d = [shape_descriptor(E, b) for b in o.boxes]
+            out.clips['shape'].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 144))  # 4x4 cells x 9 bins
     return out
 
 # %% ../nbs/14_vpc.ipynb #cdf4fb0d
@@ -176,7 +179,7 @@ def smooth(scores:np.ndarray, # frame scores of one video
     return gaussian_filter1d(np.asarray(scores, np.float64), sigma, mode='nearest') if sigma > 0 else np.asarray(scores, np.float64)
 
 # %% ../nbs/14_vpc.ipynb #61958ab0
-DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flowgrid=1.0, appearance=1.0)
+DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flowgrid=1.0, appearance=1.0, shape=1.0)
 # which `motion_descriptor` entries the object-motion bank uses, their unit groups (flow, geometry) after selection, and
 # whether the flow entries are first divided by the box height (speeds in box heights per frame: the same walker far away
 # and near the camera gets the same speed under perspective)
