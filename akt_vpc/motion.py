@@ -150,7 +150,7 @@ def grid_descriptors(flows:list, # T-1 flows (H, W, 2) of a clip
     return torch.from_numpy(out.astype(np.float32))
 
 
-# %% ../nbs/12a_motion.ipynb #42d2561c
+# %% ../nbs/12a_motion.ipynb #fa3a78a7
 def motion_energy(gray_frames, # T >= 2 grey uint8 frames (H, W): a list or a (T, H, W) array
                  ) -> np.ndarray:
     "Motion-energy image of a clip: the mean absolute grey difference of consecutive frames, (H, W) float32."

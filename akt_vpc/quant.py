@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['check_bits', 'qparams', 'fake_quant_reference', 'fake_quant', 'WeightQuantizer', 'ActQuantizer', 'QConv2d', 'QLinear',
            'QAct', 'quantize_model', 'quantized_layers', 'summarize', 'set_calibration', 'calibration', 'act_ranges',
-           'calibrate']
+           'calibrate', 'reset_act_ranges', 'set_act_quantile', 'output_agreement', 'select_act_ranges']
 
 # %% ../nbs/01_quant.ipynb #33eb8da3
 def check_bits(name:str, # the argument's name, for the error message
@@ -252,3 +252,41 @@ def calibrate(qmodel:nn.Module, # a model from `quantize_model`
             qmodel(x.to(device)); n += 1
     if n == 0: raise ValueError("batches: expected at least one batch, got none")
     return qmodel
+
+# %% ../nbs/01_quant.ipynb #0fb99c01
+def _act_quantizers(model): return [m for m in model.modules() if isinstance(m, ActQuantizer)]
+
+def reset_act_ranges(qmodel:nn.Module) -> nn.Module:
+    "Forget every activation range of `qmodel` (the next calibration starts afresh)."
+    for m in _act_quantizers(qmodel): m.lo.zero_(); m.hi.zero_(); m.n_updates.zero_()
+    return qmodel
+
+def set_act_quantile(qmodel:nn.Module, quantile:float|None) -> nn.Module:
+    "Use the batch (1-q, q) quantiles (None: min/max) for the next range calibration of `qmodel`."
+    for m in _act_quantizers(qmodel): m.quantile = quantile
+    return qmodel
+
+@torch.no_grad()
+def output_agreement(fp_model:nn.Module, qmodel:nn.Module, batches) -> dict:
+    "Top-1 agreement (%) and mean KL(softmax(FP) || softmax(Q)) of two models over `batches` of images."
+    agree = kl = n = 0
+    for x in batches:
+        zt, zq = fp_model(x), qmodel(x)
+        agree += (zt.argmax(1) == zq.argmax(1)).sum().item(); n += len(x)
+        kl += F.kl_div(F.log_softmax(zq, 1), F.log_softmax(zt, 1), reduction='sum', log_target=True).item()
+    return dict(agreement=100.0 * agree / n, kl=kl / n)
+
+def select_act_ranges(fp_model:nn.Module, # the FP teacher
+                      qmodel:nn.Module, # its quantized copy; left calibrated with the chosen quantile, frozen
+                      calib_batches:list, # images that set the ranges
+                      held_out:list, # other images on which the candidates are compared
+                      candidates=(None, 0.9999, 0.999, 0.99), # quantiles to try (None: min/max)
+                     ) -> tuple:
+    "Calibrate `qmodel` with each candidate quantile; keep the one with the smallest KL(FP || Q) on `held_out`."
+    rows = []
+    for q in candidates:
+        calibrate(set_act_quantile(reset_act_ranges(qmodel), q), calib_batches)
+        rows.append(dict(quantile=q, **output_agreement(fp_model, qmodel, held_out)))
+    best = min(rows, key=lambda r: r['kl'])['quantile']
+    calibrate(set_act_quantile(reset_act_ranges(qmodel), best), calib_batches)
+    return best, rows

@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-import torch.nn.functional as F
 from .core import check_choice, check_range, pick_device, progress, save_checkpoint, load_checkpoint
-from .quant import quantize_model, calibrate, set_calibration, check_bits, ActQuantizer
+from .quant import quantize_model, calibrate, set_calibration, check_bits, reset_act_ranges, set_act_quantile, select_act_ranges
 from .models import GDFQGenerator
 from .data import evaluate
 from .distill import (FeatureRecorder, residual_branch_ends, akt_loss, gdfq_q_loss, adadfq_logit_loss,
@@ -22,9 +21,8 @@ from .synth import (BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, bn_
                            hast_synthesize, difficulty_promotion)
 
 # %% auto #0
-__all__ = ['METHODS', 'CALIB_SOURCES', 'LR_SCHEDULES', 'WARMUP_FIELDS', 'ZSQConfig', 'reset_act_ranges', 'set_act_quantile',
-           'output_agreement', 'select_act_ranges', 'layer_grad_norms', 'ZSQResult', 'train_zsq', 'digits_fp_model',
-           'run_zsq', 'zsq_demo']
+__all__ = ['METHODS', 'CALIB_SOURCES', 'LR_SCHEDULES', 'WARMUP_FIELDS', 'ZSQConfig', 'layer_grad_norms', 'ZSQResult', 'train_zsq',
+           'digits_fp_model', 'run_zsq', 'zsq_demo']
 
 # %% ../nbs/06_zsq.ipynb #40cf6b9b
 METHODS = ('gdfq', 'adadfq', 'hast')
@@ -106,44 +104,6 @@ class ZSQConfig:
         if it < 0 or self.lr_schedule == 'constant': return 1.0
         if self.lr_schedule == 'step': return 0.1 if it >= self.lr_step_at * self.iterations else 1.0
         return 0.5 * (1 + math.cos(math.pi * it / self.iterations))
-
-# %% ../nbs/06_zsq.ipynb #0fb99c01
-def _act_quantizers(model): return [m for m in model.modules() if isinstance(m, ActQuantizer)]
-
-def reset_act_ranges(qmodel:nn.Module) -> nn.Module:
-    "Forget every activation range of `qmodel` (the next calibration starts afresh)."
-    for m in _act_quantizers(qmodel): m.lo.zero_(); m.hi.zero_(); m.n_updates.zero_()
-    return qmodel
-
-def set_act_quantile(qmodel:nn.Module, quantile:float|None) -> nn.Module:
-    "Use the batch (1-q, q) quantiles (None: min/max) for the next range calibration of `qmodel`."
-    for m in _act_quantizers(qmodel): m.quantile = quantile
-    return qmodel
-
-@torch.no_grad()
-def output_agreement(fp_model:nn.Module, qmodel:nn.Module, batches) -> dict:
-    "Top-1 agreement (%) and mean KL(softmax(FP) || softmax(Q)) of two models over `batches` of images."
-    agree = kl = n = 0
-    for x in batches:
-        zt, zq = fp_model(x), qmodel(x)
-        agree += (zt.argmax(1) == zq.argmax(1)).sum().item(); n += len(x)
-        kl += F.kl_div(F.log_softmax(zq, 1), F.log_softmax(zt, 1), reduction='sum', log_target=True).item()
-    return dict(agreement=100.0 * agree / n, kl=kl / n)
-
-def select_act_ranges(fp_model:nn.Module, # the FP teacher
-                      qmodel:nn.Module, # its quantized copy; left calibrated with the chosen quantile, frozen
-                      calib_batches:list, # images that set the ranges
-                      held_out:list, # other images on which the candidates are compared
-                      candidates=(None, 0.9999, 0.999, 0.99), # quantiles to try (None: min/max)
-                     ) -> tuple:
-    "Calibrate `qmodel` with each candidate quantile; keep the one with the smallest KL(FP || Q) on `held_out`."
-    rows = []
-    for q in candidates:
-        calibrate(set_act_quantile(reset_act_ranges(qmodel), q), calib_batches)
-        rows.append(dict(quantile=q, **output_agreement(fp_model, qmodel, held_out)))
-    best = min(rows, key=lambda r: r['kl'])['quantile']
-    calibrate(set_act_quantile(reset_act_ranges(qmodel), best), calib_batches)
-    return best, rows
 
 # %% ../nbs/06_zsq.ipynb #0d97815f
 def layer_grad_norms(model:nn.Module) -> dict[str, float]:

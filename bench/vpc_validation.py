@@ -12,6 +12,9 @@ what they gave on Ped2's test set are kept in the JSON under `previous_protocols
 each stage starts from the previous stage's winner. Rule: the highest validation micro AUC wins; a candidate within
 0.005 of an earlier-listed one loses to it (earlier = simpler or the pre-existing default).
 
+Session 4 added stages F and G (the `shape` memory, with and without an encoder) after the Ped2 test set had been evaluated
+with the session-3 winner; their candidates were committed before any result of the new memory (see CANDIDATES).
+
 Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
      python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
 Writes bench/out/vpc_validation.json. Single thread.

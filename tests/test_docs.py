@@ -65,7 +65,7 @@ def test_one_page_per_notebook(site):
 # with `python tools/run_nbs.py nbs/<nb>.ipynb` (`--widgets` for 21_widgets, `--flags slow` for a tutorial's slow
 # cells). Their pages must show at least as many decoded <img> figures.
 FIGURES = {
-    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 2, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 1,
+    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 2, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
     '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16a_ascnet_train.ipynb': 1,
     '20_plots.ipynb': 6, '21_widgets.ipynb': 3, 'index.ipynb': 2,
     'tutorials/zsq_akt_cifar.ipynb': 2, 'tutorials/vpc_benchmark.ipynb': 1,
