@@ -9,7 +9,8 @@ import pandas as pd
 import torch
 from torch import nn
 from .core import check_range, progress
-from .zsq import ZSQConfig, train_zsq
+from .zsq_config import ZSQConfig
+from .zsq import train_zsq
 
 # %% auto #0
 __all__ = ['gradnorm_study', 'gradnorm_summary', 'plot_global_norms', 'plot_layer_heatmap']

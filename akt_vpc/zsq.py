@@ -5,15 +5,16 @@
 # %% ../nbs/06_zsq.ipynb #a09aa034
 from __future__ import annotations
 import copy, math, random, time
-from dataclasses import dataclass, asdict
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from .core import check_choice, check_range, pick_device, progress, save_checkpoint, load_checkpoint
-from .quant import quantize_model, calibrate, set_calibration, check_bits, reset_act_ranges, set_act_quantile, select_act_ranges
+from .core import check_choice, pick_device, progress, save_checkpoint, load_checkpoint
+from .quant import quantize_model, calibrate, set_calibration, reset_act_ranges, set_act_quantile, select_act_ranges
 from .models import GDFQGenerator
+from .zsq_config import ZSQConfig, ZSQResult
 from .data import evaluate
 from .distill import (FeatureRecorder, residual_branch_ends, akt_loss, gdfq_q_loss, adadfq_logit_loss,
                              hast_q_loss)
@@ -21,89 +22,7 @@ from .synth import (BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, bn_
                            hast_synthesize, difficulty_promotion)
 
 # %% auto #0
-__all__ = ['METHODS', 'CALIB_SOURCES', 'LR_SCHEDULES', 'WARMUP_FIELDS', 'ZSQConfig', 'layer_grad_norms', 'ZSQResult', 'train_zsq',
-           'digits_fp_model', 'run_zsq', 'zsq_demo']
-
-# %% ../nbs/06_zsq.ipynb #40cf6b9b
-METHODS = ('gdfq', 'adadfq', 'hast')
-CALIB_SOURCES = ('warmup', 'synthetic', 'bn_matched')
-LR_SCHEDULES = ('constant', 'step', 'cosine')
-
-@dataclass
-class ZSQConfig:
-    "Every choice of a zero-shot quantization run (validated on creation; errors name the field)."
-    w_bits:int=4 # weight bits, 2..8
-    a_bits:int=4 # activation bits, 2..8
-    method:str='adadfq' # 'gdfq', 'adadfq' (generator methods) or 'hast' (synthetic set + difficulty promotion)
-    akt:bool=True # add AKT's refined feature distillation to the Q loss
-    akt_form:str='reference' # 'reference' (released code) or 'paper'
-    akt_lambda:float|None=None # lambda of AKT; None: the form's default (1000)
-    iterations:int=1000 # Q-model fine-tuning iterations (after the warm-up)
-    warmup_iterations:int=200 # generator-only iterations; ranges calibrated, Q not updated
-    batch_size:int=64 # synthetic images per iteration
-    q_lr:float=1e-4 # Q model SGD learning rate
-    g_lr:float=1e-3 # generator Adam learning rate
-    lr_schedule:str='constant' # 'constant', 'step' (x0.1 at `lr_step_at`), 'cosine' (over the fine-tuning)
-    lr_step_at:float=0.5 # fraction of the fine-tuning where the 'step' schedule divides both lrs by 10
-    T:float=20.0 # temperature of the logit losses
-    seed:int=0 # seeds the generator, sampling and synthesis
-    device:str='cpu' # 'cpu', 'cuda', 'auto'
-    eval_every:int=0 # test-set evaluation every this many iterations (0: only at the start and the end)
-    checkpoint_every:int=100 # checkpoint every this many iterations (and at the end of warm-up and of the run)
-    out_dir:str|None=None # where checkpoints go; None: no checkpoint (and no resume)
-    quantile:float|str|None=None # activation ranges: None (min/max), a float in (0.5, 1], or 'auto'
-    quantile_candidates:tuple=(None, 0.9999, 0.999, 0.99) # what 'auto' chooses among
-    calib_source:str='warmup' # 'warmup' (EMA during warm-up), 'synthetic' (after warm-up), 'bn_matched'
-    calib_batches:int=8 # batches that set the ranges for 'synthetic' (and held out for 'auto': half as many)
-    calib_images:int=128 # BN-matched images for 'bn_matched'
-    calib_steps:int=200 # Adam steps that make the BN-matched images
-    hast_images:int=512 # size of the HAST synthetic set
-    hast_steps:int=200 # optimisation steps of the HAST synthesis
-    difficulty_eps:float=0.01 # HAST's sample difficulty promotion step
-    img_size:int=32 # side of the synthetic images
-    grad_norms:bool=False # record per-layer and global gradient norms of the Q model every iteration
-    nan_at:int|None=None # test aid: make L_Q NaN at this fine-tuning iteration
-
-    def __post_init__(self):
-        check_bits('w_bits', self.w_bits); check_bits('a_bits', self.a_bits)
-        if self.w_bits == 32 or self.a_bits == 32: raise ValueError("w_bits, a_bits: expected 2..8 (zero-shot *quantization*), got 32")
-        check_choice('method', self.method, METHODS); check_choice('akt_form', self.akt_form, ['reference', 'paper'])
-        if not isinstance(self.akt, bool): raise ValueError(f"akt: expected True or False, got {self.akt!r}")
-        if self.akt_lambda is not None: check_range('akt_lambda', self.akt_lambda, 0)
-        check_range('iterations', self.iterations, 1, None, int); check_range('warmup_iterations', self.warmup_iterations, 0, None, int)
-        check_range('batch_size', self.batch_size, 2, None, int)
-        check_range('q_lr', self.q_lr, 0); check_range('g_lr', self.g_lr, 0)
-        check_choice('lr_schedule', self.lr_schedule, LR_SCHEDULES); check_range('lr_step_at', self.lr_step_at, 0, 1)
-        check_range('T', self.T, 1e-6); check_range('seed', self.seed, 0, None, int)
-        pick_device(self.device)
-        check_range('eval_every', self.eval_every, 0, None, int); check_range('checkpoint_every', self.checkpoint_every, 1, None, int)
-        q = self.quantile
-        if not (q is None or q == 'auto' or (isinstance(q, float) and 0.5 < q <= 1)):
-            raise ValueError(f"quantile: expected None, 'auto' or a float in (0.5, 1], got {q!r}")
-        self.quantile_candidates = tuple(self.quantile_candidates)
-        for c in self.quantile_candidates:
-            if not (c is None or (isinstance(c, float) and 0.5 < c <= 1)):
-                raise ValueError(f"quantile_candidates: expected None or floats in (0.5, 1], got {c!r}")
-        check_choice('calib_source', self.calib_source, CALIB_SOURCES)
-        if q == 'auto' and self.calib_source == 'warmup':
-            raise ValueError("quantile: 'auto' needs calib_source 'synthetic' or 'bn_matched' (the warm-up EMA runs once)")
-        if self.calib_source == 'warmup' and self.warmup_iterations == 0:
-            raise ValueError("warmup_iterations: calib_source 'warmup' needs at least 1 warm-up iteration")
-        for name in ('calib_batches', 'calib_images', 'calib_steps', 'hast_images', 'hast_steps', 'img_size'):
-            check_range(name, getattr(self, name), 1, None, int)
-        check_range('difficulty_eps', self.difficulty_eps, 0)
-        if self.nan_at is not None: check_range('nan_at', self.nan_at, 1, None, int)
-
-    @property
-    def tag(self) -> str:
-        "A short name of the run: method, AKT, bits, seed."
-        return f"{self.method}{'+akt' if self.akt else ''}_W{self.w_bits}A{self.a_bits}_s{self.seed}"
-
-    def lr_factor(self, it:int) -> float:
-        "Multiplier of both learning rates at fine-tuning iteration `it` (0-based); 1 during warm-up (`it` < 0)."
-        if it < 0 or self.lr_schedule == 'constant': return 1.0
-        if self.lr_schedule == 'step': return 0.1 if it >= self.lr_step_at * self.iterations else 1.0
-        return 0.5 * (1 + math.cos(math.pi * it / self.iterations))
+__all__ = ['WARMUP_FIELDS', 'layer_grad_norms', 'train_zsq', 'digits_fp_model', 'run_zsq', 'zsq_demo']
 
 # %% ../nbs/06_zsq.ipynb #0d97815f
 def layer_grad_norms(model:nn.Module) -> dict[str, float]:
@@ -139,33 +58,6 @@ _NOT_COMPARED = {'device', 'eval_every', 'checkpoint_every', 'out_dir', 'nan_at'
 # the fields the warm-up depends on: a warm-up checkpoint can start any run that agrees on these
 WARMUP_FIELDS = ('w_bits', 'a_bits', 'method', 'warmup_iterations', 'batch_size', 'g_lr', 'seed', 'quantile', 'img_size',
                  'hast_images', 'hast_steps')
-
-# %% ../nbs/06_zsq.ipynb #b1ceb5cc
-@dataclass
-class ZSQResult:
-    "What a run of `train_zsq` gives back (accuracies in %, on the test data given)."
-    config:ZSQConfig
-    fp_acc:float # the FP model
-    quantized_only_acc:float # Q model with the data-free ranges the fine-tuning starts from, no fine-tuning
-    last_acc:float # after the last iteration (the honest figure)
-    best_acc:float # best of the periodic evaluations: TEST-SET MODEL SELECTION, as the reference reports
-    best_iter:int # the iteration of `best_acc`
-    history:pd.DataFrame # one row per iteration: losses (and `acc` where evaluated)
-    grad_norms:pd.DataFrame|None # tidy table iteration, layer, norm, w_bits, a_bits, method, akt, seed (when asked)
-    checkpoint:Path|None # the last checkpoint written
-    qmodel:nn.Module # the fine-tuned Q model (state after the last iteration)
-    generator:nn.Module|None # the trained generator (None for HAST)
-    act_quantile:float|None # the quantile the ranges were set with (chosen by 'auto' or given)
-    range_selection:list # rows of the 'auto' choice (quantile, agreement, kl), else []
-    images_per_s:float # fine-tuning throughput: synthetic images per second of training (evaluation excluded)
-    finished:bool # False when stopped early by `stop_after`
-
-    def summary(self) -> dict:
-        "The figures as a plain dict (for JSON)."
-        r = lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else round(v, 2)
-        return dict(run=self.config.tag, fp_acc=r(self.fp_acc), quantized_only_acc=r(self.quantized_only_acc),
-                    last_acc=r(self.last_acc), best_acc_test_selected=r(self.best_acc), best_iter=self.best_iter,
-                    act_quantile=self.act_quantile, images_per_s=round(self.images_per_s, 1), finished=self.finished)
 
 # %% ../nbs/06_zsq.ipynb #baf1ba66
 def _num_classes(model):

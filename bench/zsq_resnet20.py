@@ -23,7 +23,8 @@ from pathlib import Path
 import torch
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
-from akt_vpc.zsq import ZSQConfig, train_zsq
+from akt_vpc.zsq_config import ZSQConfig
+from akt_vpc.zsq import train_zsq
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.data import cifar10_jpeg_testset, evaluate
 
