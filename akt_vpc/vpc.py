@@ -22,9 +22,9 @@ from .metrics import micro_auc
 
 # %% auto #0
 __all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS',
-           'MOTION_ENTRIES', 'MOTION_SCALINGS', 'make_encoder', 'make_detector', 'appearance_vectors', 'VideoFeatures',
-           'video_features', 'clip_scores', 'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales',
-           'VideoPatchCore', 'reference_fusion', 'oracle_search', 'peak_memory_mb']
+           'MOTION_ENTRIES', 'MOTION_SCALINGS', 'OBJECT_BANKS', 'make_encoder', 'make_detector', 'appearance_vectors',
+           'VideoFeatures', 'video_features', 'object_distances', 'clip_scores', 'grid_clip_scores', 'smooth',
+           'motion_vectors', 'group_scales', 'VideoPatchCore', 'reference_fusion', 'oracle_search', 'peak_memory_mb']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
 ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -135,6 +135,21 @@ def video_features(video:Video, # the video
     return out
 
 # %% ../nbs/14_vpc.ipynb #cdf4fb0d
+def object_distances(bank:MemoryBank, # the fitted memory
+                     clips:list, # per clip a tensor (N_objects, n_vectors, D)
+                     exclude:int|None=None, # leave out the memory vectors of this training video (leave-one-out)
+                     standardise=None, # (mean, std) applied to the vectors first, or None
+                    ) -> list[np.ndarray]:
+    "Per clip, each object's largest nearest-memory distance over its vectors: a list of (N_objects,) arrays."
+    q = [c.reshape(-1, c.shape[-1]) for c in clips if c.numel()]
+    d = bank.score(torch.cat(q).float() if standardise is None else (torch.cat(q).float() - standardise[0]) / standardise[1],
+                   exclude=exclude).cpu().numpy() if q else np.zeros(0)
+    out, i = [], 0
+    for c in clips:
+        n = c.shape[0] * c.shape[1]
+        out.append(d[i:i+n].reshape(c.shape[0], c.shape[1]).max(1) if n else np.zeros(0)); i += n
+    return out
+
 def clip_scores(bank:MemoryBank, # the fitted memory
                 clips:list, # per clip a tensor (N_objects, n_vectors, D)
                 power_n:float=1., # exponent of the clip score
@@ -142,16 +157,7 @@ def clip_scores(bank:MemoryBank, # the fitted memory
                 standardise=None, # (mean, std) applied to the vectors first, or None
                ) -> np.ndarray:
     "One score per clip: the max over objects and vectors of the nearest-memory distance, to the power `power_n`."
-    sizes = [c.shape[0] * c.shape[1] for c in clips]
-    out = np.zeros(len(clips))
-    if sum(sizes) == 0: return out
-    q = torch.cat([c.reshape(-1, c.shape[-1]) for c in clips if c.numel()]).float()
-    if standardise is not None: q = (q - standardise[0]) / standardise[1]
-    d = bank.score(q, exclude=exclude).cpu().numpy()
-    i = 0
-    for k, n in enumerate(sizes):
-        if n: out[k] = d[i:i+n].max() ** power_n; i += n
-    return out
+    return np.array([d.max() ** power_n if len(d) else 0. for d in object_distances(bank, clips, exclude, standardise)])
 
 def grid_clip_scores(bank:MemoryBank, # training cell vectors, row-major per clip: (n_clips * gh * gw, D)
                      clips:list, # per clip a tensor (1, gh*gw, D)
@@ -197,6 +203,9 @@ def motion_vectors(x:torch.Tensor, # (..., 13) `motion_descriptor` vectors
     if per_height: x = torch.cat([x[..., :10] / x[..., 10:11].clamp_min(1e-3), x[..., 10:]], -1)
     return x[..., cols]
 MOTION_SCALINGS = ('entry', 'group') # each entry to unit variance, or one scale per unit group
+OBJECT_BANKS = ('spatial', 'temporal', 'motion', 'appearance', 'shape') # memories of the detected objects (the same objects, in the same order)
+
+def _mean_std(x:np.ndarray) -> tuple[float, float]: return float(x.mean()), float(max(x.std(), 1e-12))
 
 def group_scales(x:torch.Tensor, # (N, D) training vectors
                  groups, # slices of columns that share a unit; 'entry': every column its own group
@@ -224,6 +233,7 @@ class VideoPatchCore:
                  motion_entries:str='hist_p90_height', # object-motion entries: a key of `MOTION_ENTRIES`
                  motion_scaling:str='group', # object-motion scaling: 'group' (one scale per unit: speeds, geometry) or 'entry' (each entry to unit variance)
                  motion_mask:str='middle', # object-motion pixels: a value of `MOTION_MASKS`
+                 object_fusion:bool=False, # sum each object's z-scored distances over the object memories before the max over objects
                 ):
         banks = tuple(banks)
         check_choice('motion_entries', motion_entries, list(MOTION_ENTRIES)); check_choice('motion_scaling', motion_scaling, MOTION_SCALINGS)
@@ -243,20 +253,45 @@ class VideoPatchCore:
         need_cnn = any(b in banks for b in CNN_BANKS)
         self.encoder_name = encoder if isinstance(encoder, str) else type(encoder).__name__
         self.encoder = (make_encoder(encoder) if isinstance(encoder, str) else encoder) if need_cnn else None
-        self.memories, self.norm, self.standardise = {}, {}, {}
+        self.object_fusion = bool(object_fusion)
+        self.memories, self.norm, self.standardise, self.object_norm = {}, {}, {}, {}
+
+    @property
+    def fused_objects(self) -> tuple:
+        "The object memories whose distances `object_fusion` sums per object (none when it is off)."
+        return tuple(b for b in self.banks if b in OBJECT_BANKS) if self.object_fusion else ()
 
     def features(self, video:Video) -> VideoFeatures:
         "The features of every clip of `video`."
         return video_features(video, self.detector, self.encoder, self.banks, self.T, self.f, self.c_out, self.flow_scale, self.grid_rows,
                               self.motion_mask)
 
-    def _frame_scores(self, bank, feats:VideoFeatures, exclude=None) -> np.ndarray:
-        "Smoothed frame scores of one video in one bank."
+    def _distances(self, bank, feats:VideoFeatures, exclude=None) -> list[np.ndarray]:
+        "Per clip of one video in one memory: each object's nearest-memory distance to the power `power_n` (the flow grid: the clip's score)."
         clips = feats.clips['temporal_test' if bank == 'temporal' else bank]
         if bank == 'motion': clips = [motion_vectors(c, self.motion_entries) for c in clips]
-        if bank == 'flowgrid': cs = grid_clip_scores(self.memories[bank], clips, self.grid, self.power_n, exclude)
-        else: cs = clip_scores(self.memories[bank], clips, self.power_n, exclude, self.standardise.get(bank))
-        return smooth(frame_scores(cs, feats.n_frames, self.T), self.sigma)
+        if bank == 'flowgrid': return [np.array([s]) for s in grid_clip_scores(self.memories[bank], clips, self.grid, self.power_n, exclude)]
+        return [d ** self.power_n for d in object_distances(self.memories[bank], clips, exclude, self.standardise.get(bank))]
+
+    def _smoothed(self, clip_scores:np.ndarray, feats:VideoFeatures) -> np.ndarray:
+        "Clip scores repeated over their frames and smoothed."
+        return smooth(frame_scores(clip_scores, feats.n_frames, self.T), self.sigma)
+
+    def _frame_scores(self, dists:list, feats:VideoFeatures) -> np.ndarray:
+        "Smoothed frame scores of one video in one memory: per clip the max over its objects (0 when it has none)."
+        return self._smoothed(np.array([d.max() if len(d) else 0. for d in dists]), feats)
+
+    def _object_scores(self, dists:dict, feats:VideoFeatures) -> np.ndarray:
+        "Smoothed frame scores of the fused objects: per clip the max over objects of the weighted sum of their z-scored distances."
+        obs = self.fused_objects
+        zs = [[self.weights[b] * (d - self.object_norm[b][0]) / self.object_norm[b][1] for d in dists[b]] for b in obs]
+        empty = sum(-self.weights[b] * self.object_norm[b][0] / self.object_norm[b][1] for b in obs)  # no object: as one at distance 0 everywhere
+        out = []
+        for k, per_bank in enumerate(zip(*zs)):
+            if len({len(z) for z in per_bank}) > 1:
+                raise ValueError(f"video {feats.name!r}: clip {k} has {[len(z) for z in per_bank]} objects in the memories {list(obs)}, expected the same objects")
+            out.append(sum(per_bank).max() if len(per_bank[0]) else empty)
+        return self._smoothed(np.array(out), feats)
 
     def fit(self, train_videos:list, # normal videos (`Video`s)
            ) -> VideoPatchCore:
@@ -269,6 +304,7 @@ class VideoPatchCore:
 
     def fit_features(self, feats:list) -> VideoPatchCore:
         "`fit` from precomputed `VideoFeatures` of the training videos."
+        loo = {}  # bank -> per training video, its leave-one-video-out distances
         for bank in self.banks:
             per_video = [torch.cat([c.reshape(-1, c.shape[-1]) for c in f.clips[bank]]).float() if f.clips[bank] else None for f in feats]
             if bank == 'motion':
@@ -286,9 +322,12 @@ class VideoPatchCore:
                 self.grid = grids.pop()
             self.memories[bank] = MemoryBank().fit(vecs, ratio=self.ratios[bank], per_video=True)
             source = {vid: k for k, vid in enumerate(has)}
-            loo = [self._frame_scores(bank, f, exclude=source.get(i) if len(has) > 1 else None) for i, f in enumerate(feats)]
-            allf = np.concatenate(loo)
-            self.norm[bank] = (float(allf.mean()), float(max(allf.std(), 1e-12)))
+            loo[bank] = [self._distances(bank, f, exclude=source.get(i) if len(has) > 1 else None) for i, f in enumerate(feats)]
+            self.norm[bank] = _mean_std(np.concatenate([self._frame_scores(d, f) for d, f in zip(loo[bank], feats)]))
+        obs = self.fused_objects
+        if obs:  # each object memory's distances of training objects, then the fused objects' frame scores (all leave-one-video-out)
+            self.object_norm = {b: _mean_std(np.concatenate([x for d in loo[b] for x in d])) for b in obs}
+            self.norm['objects'] = _mean_std(np.concatenate([self._object_scores({b: loo[b][i] for b in obs}, f) for i, f in enumerate(feats)]))
         return self
 
     def score_features(self, feats:VideoFeatures) -> dict:
@@ -296,29 +335,34 @@ class VideoPatchCore:
         if not self.memories: raise ValueError("VideoPatchCore: call fit(...) before score(...)")
         if 'flowgrid' in self.banks and tuple(feats.grid) != tuple(self.grid):
             raise ValueError(f"video {feats.name!r}: flow grid {feats.grid} differs from the training videos' {self.grid} (another frame size)")
-        raw = {b: self._frame_scores(b, feats) for b in self.banks}
-        z = {b: (raw[b] - self.norm[b][0]) / self.norm[b][1] for b in self.banks}
-        fused = sum(self.weights[b] * z[b] for b in self.banks)
+        dists = {b: self._distances(b, feats) for b in self.banks}
+        raw = {b: self._frame_scores(dists[b], feats) for b in self.banks}
+        obs = self.fused_objects
+        if obs: raw['objects'] = self._object_scores(dists, feats)
+        z = {b: (raw[b] - self.norm[b][0]) / self.norm[b][1] for b in raw}
+        # each memory keeps its weight: the fused objects count with the object memories' total weight
+        fused = sum(self.weights[b] * z[b] for b in self.banks if b not in obs) + (sum(self.weights[b] for b in obs) * z['objects'] if obs else 0)
         return dict(name=feats.name, raw=raw, z=z, fused=fused)
 
     def score(self, test_videos:list, # videos to score
              ) -> dict:
-        "Frame scores of each video: `fused` (list of arrays), `z` and `raw` (bank -> list of arrays), `names`."
+        "Frame scores of each video: `fused` (list of arrays), `z` and `raw` (bank, and 'objects' under `object_fusion` -> list of arrays), `names`."
         res = [self.score_features(self.features(v)) for v in progress(list(test_videos), desc='features (test)')]
+        keys = list(res[0]['raw']) if res else list(self.banks)
         return dict(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
-                    z={b: [r['z'][b] for r in res] for b in self.banks}, raw={b: [r['raw'][b] for r in res] for b in self.banks})
+                    z={b: [r['z'][b] for r in res] for b in keys}, raw={b: [r['raw'][b] for r in res] for b in keys})
 
     def config(self) -> dict:
         "The settings that rebuild this model (JSON)."
         return dict(banks=list(self.banks), T=self.T, detector=self.detector_name, encoder=self.encoder_name, ratios=self.ratios,
                     power_n=self.power_n, sigma=self.sigma, weights=self.weights, f=self.f, c_out=self.c_out, flow_scale=self.flow_scale,
                     grid_rows=self.grid_rows, motion_entries=self.motion_entries, motion_scaling=self.motion_scaling,
-                    motion_mask=self.motion_mask)
+                    motion_mask=self.motion_mask, object_fusion=self.object_fusion)
 
     def save(self, path) -> Path:
         "Save the memories, normalisation and settings to one safetensors file."
         if not self.memories: raise ValueError("VideoPatchCore: nothing to save before fit(...)")
-        meta = dict(config=self.config(), norm=self.norm, grid=self.grid,
+        meta = dict(config=self.config(), norm=self.norm, grid=self.grid, object_norm=self.object_norm,
                     standardise={b: [m.tolist(), s.tolist()] for b, (m, s) in self.standardise.items()})
         return save_banks(self.memories, path, meta)
 
@@ -327,12 +371,14 @@ class VideoPatchCore:
         "A fitted model from `save`; `detector`/`encoder` objects replace those named in the file."
         banks, meta = load_banks(path)
         cfg = dict(meta['config'])
-        cfg.setdefault('motion_entries', 'all'); cfg.setdefault('motion_scaling', 'group'); cfg.setdefault('motion_mask', 'middle')  # files written before these options
+        cfg.setdefault('motion_entries', 'all'); cfg.setdefault('motion_scaling', 'group'); cfg.setdefault('motion_mask', 'middle')
+        cfg.setdefault('object_fusion', False)  # files written before these options
         if detector is not None: cfg['detector'] = detector
         if encoder is not None: cfg['encoder'] = encoder
         m = cls(**cfg)
         m.memories, m.norm = banks, {b: tuple(v) for b, v in meta['norm'].items()}
         m.grid = None if meta.get('grid') is None else tuple(meta['grid'])
+        m.object_norm = {b: tuple(v) for b, v in meta.get('object_norm', {}).items()}
         m.standardise = {b: (torch.tensor(a), torch.tensor(s)) for b, (a, s) in meta['standardise'].items()}
         return m
 

@@ -14,9 +14,11 @@ each stage starts from the previous stage's winner. Rule: the highest validation
 
 Session 4 added stages F and G (the `shape` memory, with and without an encoder) after the Ped2 test set had been evaluated
 with the session-3 winner; their candidates were committed before any result of the new memory (see CANDIDATES).
+Session 5 added stage H (object-level fusion of the object memories) the same way: committed before any of its results.
 
 Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
      python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
+     python bench/vpc_validation.py H             (stage H alone, from the recorded stages 0-G: session 5)
 Writes bench/out/vpc_validation.json. Single thread.
 """
 import json, sys, time
@@ -141,9 +143,38 @@ def pick(scores:dict, tol=0.005) -> str:
         if best is None or s['micro'] > scores[best]['micro'] + tol: best = k
     return best
 
+def stage_h(out_file:Path) -> dict:
+    "Stage H alone (session 5) on top of the recorded stages 0-G of `out_file` (their winner's features only), which it extends."
+    prev = json.loads(out_file.read_text())
+    fd = prev['final_design']
+    assert prev['chosen'].get('G') and 'H' not in prev['chosen'], 'stage H extends a validation file of stages 0-G'
+    t0 = time.time()
+    ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED)
+    design = dict(banks=tuple(fd['banks']), weights=fd['weights'], T=fd['T'], sigma=fd['sigma'], flow_scale=fd['flow_scale'],
+                  motion_mask=fd['motion_mask'], motion_entries=fd['motion_entries'], motion_scaling=fd['motion_scaling'],
+                  detector=MotionDetector(thr=prev['final_detector_thr']))
+    base = VideoPatchCore(**design)
+    tf, pf = cached_features(base, ds.train, CACHE, 'features (train)'), cached_features(base, pseudo, CACHE, 'features (pseudo)')
+    labels = [v.labels for v in pseudo]
+    res = {}
+    for k, kw in CANDIDATES['H_object_fusion'].items():
+        res[k] = validate(VideoPatchCore(**{**design, 'encoder': base.encoder, **kw}), tf, pf, labels, n_folds=N_FOLDS); res[k].pop('fused')
+    h = pick(res)
+    prev['candidates']['H_object_fusion'] = list(CANDIDATES['H_object_fusion'])
+    prev['results']['H_object_fusion'] = res; prev['chosen']['H'] = h
+    prev['final_design'] = {**fd, **CANDIDATES['H_object_fusion'][h]}
+    prev['protocol']['selection'] = prev['protocol']['selection'].replace('A->G', 'A->H')
+    prev['stage_h_seconds'] = time.time() - t0
+    return prev
+
 def main():
     if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
     part = sys.argv[1] if len(sys.argv) > 1 else None
+    if part == 'H':  # stage H alone: extends bench/out/vpc_validation.json (copied from bench/results when absent)
+        od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True)
+        if not (od/'vpc_validation.json').exists(): (od/'vpc_validation.json').write_text((od.parent/'results'/'vpc_validation.json').read_text())
+        js = json.dumps(stage_h(od/'vpc_validation.json'), indent=1, default=float)
+        print(js); (od/'vpc_validation.json').write_text(js); return 0
     t_all = time.time()
     ds = load_ped2(); train = ds.train  # training videos only
     fm = VideoPatchCore(banks=FEATURE_BANKS, flow_scale=1.0, motion_mask='middle')  # its motion/flowgrid are replaced per stage-0 variant
@@ -221,7 +252,10 @@ def main():
     f_ = pick(res['F_shape_memory']); chosen['F'] = f_; banks = CANDIDATES['F_shape_memory'][f_]['banks']
     res['G_no_encoder_memories'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['G_no_encoder_memories'].items()}
     g_ = pick(res['G_no_encoder_memories']); chosen['G'] = g_
-    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=final_T)
+    # H: object-level fusion (session 5), from the F winner
+    res['H_object_fusion'] = {k: run(**{**fg, 'banks': banks, **kw}) for k, kw in CANDIDATES['H_object_fusion'].items()}
+    h = pick(res['H_object_fusion']); chosen['H'] = h
+    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=final_T, **CANDIDATES['H_object_fusion'][h])
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
         protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
@@ -234,7 +268,7 @@ def main():
                                        'pasted in reverse order (it walks backwards along its own path); the rest of each video is untouched',
                       folds=f'{N_FOLDS} folds, video i in fold i % {N_FOLDS}: fit on the normal videos of the other folds (memories and '
                             'leave-one-video-out z-scores), score the pseudo-anomalous copies of the fold',
-                      selection='micro AUC over all 16 pseudo-anomalous videos; stages 0, A->G in order, each from the previous winner (G picks the no-encoder memories); '
+                      selection='micro AUC over all 16 pseudo-anomalous videos; stages 0, A->H in order, each from the previous winner (G picks the no-encoder memories); '
                                 'ties within 0.005 go to the earlier-listed candidate',
                       features=f'banks {list(FEATURE_BANKS)} computed once at T=5 and cached'),
         candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,
