@@ -113,6 +113,15 @@ CANDIDATES = {
     'H_object_fusion': {
         'H1_per_memory_max (pre-existing default)': dict(object_fusion=False),
         'H2_per_object_sum': dict(object_fusion=True),
+    },    # stage I (session 5) was written down (committed) after stage H's result and before any validation or test result
+    # with another encoder. The encoder of the CNN memories (spatial, appearance) had been fixed before the protocol
+    # existed: the CIFAR-10 ResNet-20, whose ten classes hold no person. The shared data also has the CIFAR-100 ResNet-20
+    # (same architecture, so the same channels and C'), whose classes include people (baby, boy, girl, man, woman) and
+    # bicycle, motorcycle, lawn mower, pickup truck, tractor. Everything else as chosen by B-H. Whatever I picks, the test
+    # set is evaluated once after it, and that figure is reported.
+    'I_encoder': {
+        'I1_cifar10_resnet20 (pre-existing default)': dict(encoder='cifar-resnet20'),
+        'I2_cifar100_resnet20': dict(encoder='cifar100-resnet20'),
     },
 }
 E_FEATURES = dict(flow_scale=0.5, motion_mask='middle')  # the 0-D winner's feature settings (asserted below)
