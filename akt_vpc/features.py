@@ -16,12 +16,12 @@ import cv2
 from .core import check_choice, check_range
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CLIP_RN101_SHA256',
-           'CLIP_RN101_URL', 'resolve_module', 'hooked_outputs', 'check_images', 'FeatureEncoder', 'ClipBottleneck',
-           'ClipTrunk', 'read_clip_visual', 'clip_rn101_file', 'ClipRN101Encoder', 'TorchvisionEncoder',
-           'CifarResNetEncoder', 'locally_aware', 'group_channels', 'object_features', 'check_features',
-           'spatial_vectors', 'temporal_vectors', 'frame_descriptors', 'temporal_pyramid', 'highlevel_vectors',
-           'gradient_histogram']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR100_MEAN',
+           'CIFAR100_STD', 'CLIP_RN101_SHA256', 'CLIP_RN101_URL', 'resolve_module', 'hooked_outputs', 'check_images',
+           'FeatureEncoder', 'ClipBottleneck', 'ClipTrunk', 'read_clip_visual', 'clip_rn101_file', 'ClipRN101Encoder',
+           'TorchvisionEncoder', 'CifarResNetEncoder', 'locally_aware', 'group_channels', 'object_features',
+           'check_features', 'spatial_vectors', 'temporal_vectors', 'frame_descriptors', 'temporal_pyramid',
+           'highlevel_vectors', 'gradient_histogram']
 
 # %% ../nbs/12_features.ipynb #84cd6eb0
 def resolve_module(model:nn.Module, # the network
@@ -62,6 +62,7 @@ def hooked_outputs(model:nn.Module, # the network
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CLIP_MEAN, CLIP_STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
+CIFAR100_MEAN, CIFAR100_STD = (0.5070, 0.4865, 0.4409), (0.2673, 0.2564, 0.2761)
 
 def check_images(name:str, x, channels:int=3) -> torch.Tensor:
     "`x` if it is a float tensor (N, channels, H, W), else a `ValueError` naming `name`."
@@ -226,21 +227,25 @@ class TorchvisionEncoder(FeatureEncoder):
 
 class CifarResNetEncoder(FeatureEncoder):
     "The CIFAR ResNet-20 (akt_vpc.models) read at `layers`; the offline pretrained encoder."
-    def __init__(self, weights_path:str|Path|None='pretrained', # 'pretrained': the CIFAR-10 ResNet-20 (shared copy, else its URL); a checkpoint path; None: random weights
+    def __init__(self, weights_path:str|Path|None='pretrained', # 'pretrained': the CIFAR-10 (num_classes 10) or CIFAR-100 (100) ResNet-20 (shared copy, else its URL); a checkpoint path; None: random weights
                  depth:int=20, # 6n+2 (a checkpoint path must match it)
                  num_classes:int=10, # classes of the checkpoint's head
                  layers=('layer2', 'layer3'), # hooked stages (16, 32, 64 channels for layer1..3)
                  input_size:int=64, # resize side used by `object_features`
-                 mean=CIFAR10_MEAN, std=CIFAR10_STD, # normalisation of the checkpoint's training data
+                 mean=None, std=None, # normalisation of the checkpoint's training data (None: CIFAR-100's for 100 classes, else CIFAR-10's)
                  download:bool=False, # 'pretrained' without the shared copy: allow fetching the public checkpoint
                 ):
         from akt_vpc.models import cifar_resnet, load_weights, pretrained_resnet20
         if isinstance(weights_path, str) and weights_path == 'pretrained':
-            if (depth, num_classes) != (20, 10): raise ValueError("weights_path: 'pretrained' is the CIFAR-10 ResNet-20 (depth=20, num_classes=10)")
-            model = pretrained_resnet20('cifar10', download=download)
+            if depth != 20 or num_classes not in (10, 100):
+                raise ValueError(f"weights_path: 'pretrained' is the CIFAR-10 or CIFAR-100 ResNet-20 (depth=20, num_classes 10 or 100), got depth={depth}, num_classes={num_classes}")
+            model = pretrained_resnet20(f'cifar{num_classes}', download=download)
         else:
             model = cifar_resnet(depth=depth, num_classes=num_classes)
             if weights_path is not None: load_weights(model, weights_path)
+        cifar100 = num_classes == 100
+        mean = (CIFAR100_MEAN if cifar100 else CIFAR10_MEAN) if mean is None else mean
+        std = (CIFAR100_STD if cifar100 else CIFAR10_STD) if std is None else std
         super().__init__(model.eval().requires_grad_(False), layers, mean, std, input_size=input_size)
 
 # %% ../nbs/12_features.ipynb #b4e4551b

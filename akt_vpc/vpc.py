@@ -21,28 +21,31 @@ from .memory import MemoryBank, save_banks, load_banks, nn_distance
 from .metrics import micro_auc
 
 # %% auto #0
-__all__ = ['ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS', 'DEFAULT_RATIOS',
-           'MOTION_ENTRIES', 'MOTION_SCALINGS', 'OBJECT_BANKS', 'make_encoder', 'make_detector', 'appearance_vectors',
-           'VideoFeatures', 'video_features', 'object_distances', 'clip_scores', 'grid_clip_scores', 'smooth',
-           'motion_vectors', 'group_scales', 'VideoPatchCore', 'reference_fusion', 'oracle_search', 'peak_memory_mb']
+__all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS',
+           'DEFAULT_RATIOS', 'MOTION_ENTRIES', 'MOTION_SCALINGS', 'OBJECT_BANKS', 'make_encoder', 'make_detector',
+           'appearance_vectors', 'VideoFeatures', 'video_features', 'object_distances', 'clip_scores',
+           'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales', 'VideoPatchCore', 'reference_fusion',
+           'oracle_search', 'peak_memory_mb']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
-ENCODERS = ('cifar-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
+ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
+CIFAR_ENCODERS = {'cifar-resnet20': 10, 'cifar100-resnet20': 100} # the pretrained ResNet-20s by name: classes of their data set
 
 def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 ):
     "A `FeatureEncoder` from its name."
-    if name == 'cifar-resnet20':
-        p = shared_file('weights/resnet20_cifar10.pth')
+    if name in CIFAR_ENCODERS:
+        from akt_vpc.models import PRETRAINED, fetch_weights
+        k = CIFAR_ENCODERS[name]
+        url, sha, rel, _ = PRETRAINED[f'resnet20_cifar{k}']
+        p = shared_file(rel)
         if p is None:
-            from akt_vpc.models import PRETRAINED, fetch_weights
-            url, sha, _, _ = PRETRAINED['resnet20_cifar10']
             try: p = fetch_weights(url, sha, download=True)
             except OSError as e:  # no shared copy and no network: say what to do instead
-                raise FileNotFoundError(f"encoder: 'cifar-resnet20' needs the CIFAR-10 ResNet-20 weights: no shared copy "
-                                        f"(weights/resnet20_cifar10.pth under $AKT_VPC_DATA or ../shared/data) and the download "
+                raise FileNotFoundError(f"encoder: {name!r} needs the CIFAR-{k} ResNet-20 weights: no shared copy "
+                                        f"({rel} under $AKT_VPC_DATA or ../shared/data) and the download "
                                         f"from {url} failed ({e}). Put the file there, or use banks=MOTION_BANKS (no encoder).") from e
-        return CifarResNetEncoder(p)
+        return CifarResNetEncoder(p, num_classes=k)
     if name == 'cifar-resnet20-random': seed_everything(0); return CifarResNetEncoder(None)
     if name == 'clip-rn101': return ClipRN101Encoder()
     if isinstance(name, str) and name.startswith('torchvision:'): return TorchvisionEncoder(name.split(':', 1)[1])

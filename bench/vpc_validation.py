@@ -18,10 +18,10 @@ Session 5 added stage H (object-level fusion of the object memories) the same wa
 
 Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
      python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
-     python bench/vpc_validation.py H             (stage H alone, from the recorded stages 0-G: session 5)
+     python bench/vpc_validation.py H|I|HI        (later stages alone, on top of the recorded ones: session 5)
 Writes bench/out/vpc_validation.json. Single thread.
 """
-import json, sys, time
+import json, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch, cv2
@@ -30,7 +30,7 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
-from akt_vpc.vpc import VideoPatchCore, VideoFeatures
+from akt_vpc.vpc import VideoPatchCore, VideoFeatures, CNN_BANKS
 from akt_vpc.objects import MotionDetector
 from akt_vpc.validation import pseudo_anomalies, cached_features, validate, OBJECT_KINDS
 
@@ -152,37 +152,58 @@ def pick(scores:dict, tol=0.005) -> str:
         if best is None or s['micro'] > scores[best]['micro'] + tol: best = k
     return best
 
-def stage_h(out_file:Path) -> dict:
-    "Stage H alone (session 5) on top of the recorded stages 0-G of `out_file` (their winner's features only), which it extends."
+LATER_STAGES = {'H': 'H_object_fusion', 'I': 'I_encoder'}  # session 5: each runs from the previous winner, also on top of a recorded file
+
+def merge_banks(feats:list, other:list, banks) -> list:
+    "`feats` with the clips of `banks` taken from `other` (the same videos, in order)."
+    return [VideoFeatures(x.name, x.n_frames, {**x.clips, **{c: y.clips[c] for c in banks}}, y.grid if 'flowgrid' in banks else x.grid)
+            for x, y in zip(feats, other)]
+
+def later_stage(letter:str, design:dict, train:list, pseudo:list, tf:list, pf:list, labels:list) -> tuple:
+    "Results of a later stage's candidates on top of `design` (`VideoPatchCore` arguments), its winner, and the winner's design."
+    stage = LATER_STAGES[letter]
+    base, res = VideoPatchCore(**design), {}
+    for k, kw in CANDIDATES[stage].items():
+        m = VideoPatchCore(**{**design, 'encoder': base.encoder, **kw})
+        t, p = tf, pf
+        if m.encoder_name != base.encoder_name:  # another encoder: the features of its CNN memories, the others from `tf`/`pf`
+            cnn = tuple(b for b in m.banks if b in CNN_BANKS)
+            em = VideoPatchCore(**{**design, **kw, 'banks': cnn})
+            t, p = (merge_banks(x, cached_features(em, v, CACHE, f'{k} ({n})'), cnn) for x, v, n in ((tf, train, 'train'), (pf, pseudo, 'pseudo')))
+        res[k] = validate(m, t, p, labels, n_folds=N_FOLDS); res[k].pop('fused')
+    w = pick(res)
+    return res, w, {**design, **CANDIDATES[stage][w]}
+
+def recorded_design(prev:dict) -> dict:
+    "The `VideoPatchCore` arguments of a validation file's final design."
+    fd = dict(prev['final_design']); fd['banks'] = tuple(fd['banks'])
+    return {**fd, 'detector': MotionDetector(thr=prev['final_detector_thr'])}
+
+def run_later(letters:str, out_file:Path) -> dict:
+    "Later stages (`LATER_STAGES`) alone, on top of the stages recorded in `out_file` (their winner's features only); the extended record."
     prev = json.loads(out_file.read_text())
-    fd = prev['final_design']
-    assert prev['chosen'].get('G') and 'H' not in prev['chosen'], 'stage H extends a validation file of stages 0-G'
     t0 = time.time()
-    ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED)
-    design = dict(banks=tuple(fd['banks']), weights=fd['weights'], T=fd['T'], sigma=fd['sigma'], flow_scale=fd['flow_scale'],
-                  motion_mask=fd['motion_mask'], motion_entries=fd['motion_entries'], motion_scaling=fd['motion_scaling'],
-                  detector=MotionDetector(thr=prev['final_detector_thr']))
+    ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED); labels = [v.labels for v in pseudo]
+    design = recorded_design(prev)
     base = VideoPatchCore(**design)
     tf, pf = cached_features(base, ds.train, CACHE, 'features (train)'), cached_features(base, pseudo, CACHE, 'features (pseudo)')
-    labels = [v.labels for v in pseudo]
-    res = {}
-    for k, kw in CANDIDATES['H_object_fusion'].items():
-        res[k] = validate(VideoPatchCore(**{**design, 'encoder': base.encoder, **kw}), tf, pf, labels, n_folds=N_FOLDS); res[k].pop('fused')
-    h = pick(res)
-    prev['candidates']['H_object_fusion'] = list(CANDIDATES['H_object_fusion'])
-    prev['results']['H_object_fusion'] = res; prev['chosen']['H'] = h
-    prev['final_design'] = {**fd, **CANDIDATES['H_object_fusion'][h]}
-    prev['protocol']['selection'] = prev['protocol']['selection'].replace('A->G', 'A->H')
-    prev['stage_h_seconds'] = time.time() - t0
+    for letter in letters:
+        stage = LATER_STAGES[letter]
+        assert letter not in prev['chosen'], f'stage {letter} is already in {out_file}'
+        res, w, design = later_stage(letter, design, ds.train, pseudo, tf, pf, labels)
+        prev['candidates'][stage] = list(CANDIDATES[stage]); prev['results'][stage] = res; prev['chosen'][letter] = w
+        prev['final_design'] = {**prev['final_design'], **CANDIDATES[stage][w]}
+        prev['protocol']['selection'] = re.sub(r'A->[A-Z]', f'A->{letter}', prev['protocol']['selection'])
+    prev[f'stages_{letters}_seconds'] = time.time() - t0
     return prev
 
 def main():
     if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
     part = sys.argv[1] if len(sys.argv) > 1 else None
-    if part == 'H':  # stage H alone: extends bench/out/vpc_validation.json (copied from bench/results when absent)
+    if part and set(part) <= set(LATER_STAGES):  # later stages alone: extend bench/out/vpc_validation.json (copied from bench/results when absent)
         od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True)
         if not (od/'vpc_validation.json').exists(): (od/'vpc_validation.json').write_text((od.parent/'results'/'vpc_validation.json').read_text())
-        js = json.dumps(stage_h(od/'vpc_validation.json'), indent=1, default=float)
+        js = json.dumps(run_later(part, od/'vpc_validation.json'), indent=1, default=float)
         print(js); (od/'vpc_validation.json').write_text(js); return 0
     t_all = time.time()
     ds = load_ped2(); train = ds.train  # training videos only
@@ -209,8 +230,7 @@ def main():
     if part is not None: print(f'{part}: features in {t_feat:.0f} s'); return 0
     labels = [v.labels for v in pseudo]
     def with_flow(k):  # the cached features with motion and flowgrid replaced by those of stage-0 variant k
-        merge = lambda a, b: [VideoFeatures(x.name, x.n_frames, {**x.clips, **{c: y.clips[c] for c in FLOW_BANKS}}, y.grid) for x, y in zip(a, b)]
-        return merge(tf, flow_feats[k][0]), merge(pf, flow_feats[k][1])
+        return merge_banks(tf, flow_feats[k][0], FLOW_BANKS), merge_banks(pf, flow_feats[k][1], FLOW_BANKS)
     feats = {}
     def run(**kw):
         r = validate(VideoPatchCore(**{'encoder': fm.encoder, 'detector': fm.detector, **kw}), *feats['current'], labels, n_folds=N_FOLDS)
@@ -253,18 +273,19 @@ def main():
     final_T, final_detector_thr = CANDIDATES['E_clip_and_detector'][e]['T'], CANDIDATES['E_clip_and_detector'][e]['thr']
     # F, G: the shape memory (session 4), from the E winner
     assert (final_T, final_detector_thr) == (E_T, E_DETECTOR_THR) and weights is None, (final_T, final_detector_thr, weights)
-    add_shape = lambda a, b: [VideoFeatures(x.name, x.n_frames, {**x.clips, 'shape': y.clips['shape']}, x.grid) for x, y in zip(a, b)]
-    feats['current'] = add_shape(with_flow(z0)[0], shape_feats[0]), add_shape(with_flow(z0)[1], shape_feats[1])
+    feats['current'] = merge_banks(with_flow(z0)[0], shape_feats[0], ('shape',)), merge_banks(with_flow(z0)[1], shape_feats[1], ('shape',))
     fg = dict(T=final_T, detector=MotionDetector(thr=final_detector_thr), **mot, **flow_kw, **sig)
     res['single_banks']['shape'] = run(banks=('shape',), **fg)
     res['F_shape_memory'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['F_shape_memory'].items()}
     f_ = pick(res['F_shape_memory']); chosen['F'] = f_; banks = CANDIDATES['F_shape_memory'][f_]['banks']
     res['G_no_encoder_memories'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['G_no_encoder_memories'].items()}
     g_ = pick(res['G_no_encoder_memories']); chosen['G'] = g_
-    # H: object-level fusion (session 5), from the F winner
-    res['H_object_fusion'] = {k: run(**{**fg, 'banks': banks, **kw}) for k, kw in CANDIDATES['H_object_fusion'].items()}
-    h = pick(res['H_object_fusion']); chosen['H'] = h
-    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=final_T, **CANDIDATES['H_object_fusion'][h])
+    # H, I (session 5): object-level fusion, then the encoder, each from the previous winner
+    design = dict(fg, banks=banks, weights=weights, encoder=fm.encoder_name)
+    for letter, stage in LATER_STAGES.items():
+        res[stage], chosen[letter], design = later_stage(letter, design, train, pseudo, *feats['current'], labels)
+    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=final_T,
+                 **{k: v for L, st in LATER_STAGES.items() for k, v in CANDIDATES[st][chosen[L]].items()})
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
         protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
