@@ -17,13 +17,13 @@ from .metrics import micro_auc, macro_auc
 
 # %% auto #0
 __all__ = ['PSEUDO_KINDS', 'OBJECT_KINDS', 'DONOR_KINDS', 'speedup_index', 'reverse_index', 'donor_object', 'paste_object',
-           'object_track', 'paste_track', 'pseudo_anomaly', 'donor_track', 'pseudo_anomalies', 'pseudo_kind',
-           'feature_key', 'cached_features', 'validate']
+           'object_track', 'paste_track', 'stretch_track', 'pseudo_anomaly', 'donor_track', 'pseudo_anomalies',
+           'pseudo_kind', 'feature_key', 'cached_features', 'validate']
 
 # %% ../nbs/14a_validation.ipynb #4fbee557
-PSEUDO_KINDS = ('speedup', 'paste', 'reverse', 'fastobject', 'wrongway')
-OBJECT_KINDS = ('fastobject', 'paste', 'wrongway') # local kinds: one object among the video's normal activity
-DONOR_KINDS = ('paste', 'fastobject', 'wrongway') # kinds that take their object from another video
+PSEUDO_KINDS = ('speedup', 'paste', 'reverse', 'fastobject', 'wrongway', 'wide')
+OBJECT_KINDS = ('fastobject', 'paste', 'wrongway') # local kinds: one object among the video's normal activity (protocol version 3)
+DONOR_KINDS = ('paste', 'fastobject', 'wrongway', 'wide') # kinds that take their object from another video
 
 def speedup_index(n:int, # frames in the source video
                   start:int, # first output frame of the fast segment
@@ -128,6 +128,22 @@ def paste_track(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         reg = out[start + j, y1:y2, x1:x2]; reg[mask] = crop[mask]
     return out
 
+def stretch_track(track:list, # (box, crop, mask) entries from `object_track`
+                  frame_hw:tuple, # (H, W) of the frames it will be pasted on
+                  factor:float, # horizontal stretch (> 0)
+                 ) -> list[tuple]:
+    "Each entry widened `factor` times about its box centre (crop and mask resized), clipped to the frame."
+    check_range('factor', factor, 0.1, None)
+    H, W = frame_hw; out = []
+    for (x1, y1, x2, y2), crop, mask in track:
+        w = max(1, int(round((x2 - x1) * factor))); nx1 = int(round((x1 + x2) / 2 - w / 2))
+        c = cv2.resize(crop, (w, crop.shape[0]), interpolation=cv2.INTER_LINEAR)
+        m = cv2.resize(mask.astype(np.uint8), (w, mask.shape[0]), interpolation=cv2.INTER_NEAREST).astype(bool)
+        lo, hi = max(0, -nx1), min(w, W - nx1)  # the columns inside the frame
+        if hi <= lo: continue
+        out.append((np.array([nx1 + lo, y1, nx1 + hi, y2]), c[:, lo:hi].copy(), m[:, lo:hi].copy()))
+    return out
+
 # %% ../nbs/14a_validation.ipynb #48b6dc11
 def pseudo_anomaly(video:Video, # a normal video
                    kind:str='speedup', # one of `PSEUDO_KINDS`
@@ -160,9 +176,10 @@ def pseudo_anomaly(video:Video, # a normal video
             step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
             track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
             if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
+            if kind == 'wide': s = float(rng.uniform(2.0, 2.5)); track = stretch_track(track, frames.shape[1:3], s)  # its own speed, another shape
             L = len(track); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
             frames = paste_track(frames, track, a)
-            tag = f'fastobject{step}[{donor.name}]' if kind == 'fastobject' else f'wrongway[{donor.name}]'
+            tag = (f'fastobject{step}' if kind == 'fastobject' else f'wide{s:.2f}' if kind == 'wide' else 'wrongway') + f'[{donor.name}]'
         idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1
     return Video(f'{video.name}+{tag}@{int(np.flatnonzero(lab)[0])}-{int(np.flatnonzero(lab)[-1]) + 1}#s{seed}', frames[idx], lab)
 
@@ -233,18 +250,20 @@ def validate(model:VideoPatchCore, # an (unfitted) design; refitted per fold
              pseudo_feats:list, # `VideoFeatures` of their pseudo-anomalous copies, same order
              pseudo_labels:list, # 0/1 frame labels of the pseudo-anomalous copies
              n_folds:int=4, # folds of held-out videos
+             sources=None, # index of the training video each copy was made from (None: copy i from video i)
             ) -> dict:
     "Micro / macro AUC (and per kind, per bank) of `model` on pseudo-anomalies of held-out training videos."
-    if len(train_feats) != len(pseudo_feats) or len(pseudo_feats) != len(pseudo_labels):
-        raise ValueError(f"pseudo_feats: expected one per training video ({len(train_feats)}), got {len(pseudo_feats)} features and {len(pseudo_labels)} label arrays")
+    sources = list(range(len(train_feats))) if sources is None else [int(i) for i in sources]
+    if len(pseudo_feats) != len(sources) or len(pseudo_feats) != len(pseudo_labels):
+        raise ValueError(f"pseudo_feats: expected one per entry of sources ({len(sources)}; default one per training video), got {len(pseudo_feats)} features and {len(pseudo_labels)} label arrays")
+    if any(not 0 <= i < len(train_feats) for i in sources): raise ValueError(f"sources: expected training video indices in [0, {len(train_feats)}), got {sources}")
     check_range('n_folds', n_folds, 2, len(train_feats) - 1 if len(train_feats) > 2 else 2, int)
-    fused, z, order = [None] * len(train_feats), {b: [None] * len(train_feats) for b in model.banks}, []
+    fused, z = [None] * len(pseudo_feats), {b: [None] * len(pseudo_feats) for b in model.banks}
     for k in range(n_folds):
-        held = [i for i in range(len(train_feats)) if i % n_folds == k]
         model.fit_features([train_feats[i] for i in range(len(train_feats)) if i % n_folds != k])
-        for i in held:
-            r = model.score_features(pseudo_feats[i]); fused[i] = r['fused']
-            for b in model.banks: z[b][i] = r['z'][b]
+        for j in [j for j, i in enumerate(sources) if i % n_folds == k]:  # the copies of the held-out videos
+            r = model.score_features(pseudo_feats[j]); fused[j] = r['fused']
+            for b in model.banks: z[b][j] = r['z'][b]
     labels = [np.asarray(y) for y in pseudo_labels]
     kinds = [pseudo_kind(f.name) for f in pseudo_feats]
     per_kind = {k: micro_auc([fused[i] for i in range(len(kinds)) if kinds[i] == k], [labels[i] for i in range(len(kinds)) if kinds[i] == k])

@@ -62,7 +62,7 @@ def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yol
     return MotionDetector(**kwargs) if name == 'motion' else YoloDetector(**kwargs)
 
 # %% ../nbs/14_vpc.ipynb #c9ee3fa2
-BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance', 'shape')
+BANKS = ('spatial', 'temporal', 'highlevel', 'motion', 'flowgrid', 'appearance', 'shape', 'hog')
 CNN_BANKS = ('spatial', 'temporal', 'highlevel', 'appearance') # the banks that need an encoder
 VPC_BANKS = ('spatial', 'temporal', 'highlevel') # the reference's three memories
 DEFAULT_BANKS = ('motion', 'flowgrid', 'spatial', 'appearance') # the default, chosen by label-free validation (akt_vpc.validation)
@@ -122,7 +122,7 @@ def video_features(video:Video, # the video
         if 'highlevel' in banks:
             fr = torch.from_numpy(rgb).permute(0, 3, 1, 2).float().div(255.)
             out.clips['highlevel'].append(highlevel_vectors(encoder, fr)[None])
-        if any(b in banks for b in MOTION_BANKS + ('shape',)): gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in rgb])
+        if any(b in banks for b in MOTION_BANKS + ('shape', 'hog')): gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in rgb])
         if 'motion' in banks or 'flowgrid' in banks: flows = clip_flows(gray, scale=flow_scale)
         if 'motion' in banks:
             masks = o.masks
@@ -131,10 +131,10 @@ def video_features(video:Video, # the video
             d = [motion_descriptor(flows, b, m) for b, m in zip(o.boxes, masks)]
             out.clips['motion'].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 13))
         if 'flowgrid' in banks: out.clips['flowgrid'].append(grid_descriptors(flows, grid_rows)[None])
-        if 'shape' in banks:
-            E = motion_energy(gray)
-            d = [shape_descriptor(E, b) for b in o.boxes]
-            out.clips['shape'].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 144))  # 4x4 cells x 9 bins
+        for bank, image in (('shape', motion_energy), ('hog', lambda g: g[T // 2])):  # what moved in the clip / the middle frame's grey pixels
+            if bank in banks:
+                img = image(gray); d = [shape_descriptor(img, b) for b in o.boxes]
+                out.clips[bank].append(torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 144))  # 4x4 cells x 9 bins
     return out
 
 # %% ../nbs/14_vpc.ipynb #cdf4fb0d
@@ -188,7 +188,7 @@ def smooth(scores:np.ndarray, # frame scores of one video
     return gaussian_filter1d(np.asarray(scores, np.float64), sigma, mode='nearest') if sigma > 0 else np.asarray(scores, np.float64)
 
 # %% ../nbs/14_vpc.ipynb #61958ab0
-DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flowgrid=1.0, appearance=1.0, shape=1.0)
+DEFAULT_RATIOS = dict(spatial=0.1, temporal=0.1, highlevel=0.1, motion=1.0, flowgrid=1.0, appearance=1.0, shape=1.0, hog=1.0)
 # which `motion_descriptor` entries the object-motion bank uses, their unit groups (flow, geometry) after selection, and
 # whether the flow entries are first divided by the box height (speeds in box heights per frame: the same walker far away
 # and near the camera gets the same speed under perspective)
@@ -206,7 +206,7 @@ def motion_vectors(x:torch.Tensor, # (..., 13) `motion_descriptor` vectors
     if per_height: x = torch.cat([x[..., :10] / x[..., 10:11].clamp_min(1e-3), x[..., 10:]], -1)
     return x[..., cols]
 MOTION_SCALINGS = ('entry', 'group') # each entry to unit variance, or one scale per unit group
-OBJECT_BANKS = ('spatial', 'temporal', 'motion', 'appearance', 'shape') # memories of the detected objects (the same objects, in the same order)
+OBJECT_BANKS = ('spatial', 'temporal', 'motion', 'appearance', 'shape', 'hog') # memories of the detected objects (the same objects, in the same order)
 
 def _mean_std(x:np.ndarray) -> tuple[float, float]: return float(x.mean()), float(max(x.std(), 1e-12))
 

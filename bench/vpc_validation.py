@@ -32,7 +32,7 @@ from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
 from akt_vpc.vpc import VideoPatchCore, VideoFeatures, CNN_BANKS
 from akt_vpc.objects import MotionDetector
-from akt_vpc.validation import pseudo_anomalies, cached_features, validate, OBJECT_KINDS
+from akt_vpc.validation import pseudo_anomalies, pseudo_anomaly, cached_features, validate, OBJECT_KINDS
 
 CACHE = Path('/tmp/akt_vpc_valcache')
 FEATURE_BANKS = ('spatial', 'motion', 'flowgrid', 'appearance')  # computed once, shared by all candidates
@@ -172,48 +172,69 @@ def pick(scores:dict, tol=0.005) -> str:
         if best is None or s['micro'] > scores[best]['micro'] + tol: best = k
     return best
 
-LATER_STAGES = {'H': 'H_object_fusion', 'I': 'I_encoder'}  # session 5: each runs from the previous winner, also on top of a recorded file
+LATER_STAGES = {'H': 'H_object_fusion', 'I': 'I_encoder', 'J': 'J_appearance_v4', 'K': 'K_no_encoder_v4'}  # session 5: each from the previous winner
+V4_STAGES = ('J', 'K')  # judged by protocol version 4: version 3's copies and the `wide` copies
+NO_ENCODER_STAGES = ('K',)  # picks the no-encoder memories (like G), the design stays as it is
+WIDE_VIDEOS, WIDE_SEED = range(0, 16, 3), 100  # version 4's `wide` copies: training videos i with i % 3 == 0, seed 100 + i
 
 def merge_banks(feats:list, other:list, banks) -> list:
     "`feats` with the clips of `banks` taken from `other` (the same videos, in order)."
     return [VideoFeatures(x.name, x.n_frames, {**x.clips, **{c: y.clips[c] for c in banks}}, y.grid if 'flowgrid' in banks else x.grid)
             for x, y in zip(feats, other)]
 
-def later_stage(letter:str, design:dict, train:list, pseudo:list, tf:list, pf:list, labels:list) -> tuple:
-    "Results of a later stage's candidates on top of `design` (`VideoPatchCore` arguments), its winner, and the winner's design."
-    stage = LATER_STAGES[letter]
+def judges(base:VideoPatchCore, train:list, pseudo:list, pf:list, letters:str) -> dict:
+    "The pseudo-anomalous videos, their features, labels and source videos of protocol version 3, and of version 4 when `letters` need it."
+    out = {'v3': dict(videos=pseudo, feats=pf, labels=[v.labels for v in pseudo], sources=None)}
+    if set(letters) & set(V4_STAGES):
+        idx = [i for i in WIDE_VIDEOS if i < len(train)]
+        wide = [pseudo_anomaly(train[i], 'wide', WIDE_SEED + i, donor=train[(i + 1) % len(train)]) for i in idx]
+        wf = cached_features(base, wide, CACHE, 'features (wide)')
+        out['v4'] = dict(videos=pseudo + wide, feats=pf + wf, labels=[v.labels for v in pseudo + wide], sources=list(range(len(pseudo))) + idx)
+    return out
+
+def later_stage(letter:str, design:dict, train:list, tf:list, judge:dict) -> tuple:
+    "Results of a later stage's candidates on top of `design` (`VideoPatchCore` arguments), judged by `judge`, and its winner."
     base, res = VideoPatchCore(**design), {}
-    for k, kw in CANDIDATES[stage].items():
+    for k, kw in CANDIDATES[LATER_STAGES[letter]].items():
         m = VideoPatchCore(**{**design, 'encoder': base.encoder, **kw})
-        t, p = tf, pf
-        if m.encoder_name != base.encoder_name:  # another encoder: the features of its CNN memories, the others from `tf`/`pf`
-            cnn = tuple(b for b in m.banks if b in CNN_BANKS)
-            em = VideoPatchCore(**{**design, **kw, 'banks': cnn})
-            t, p = (merge_banks(x, cached_features(em, v, CACHE, f'{k} ({n})'), cnn) for x, v, n in ((tf, train, 'train'), (pf, pseudo, 'pseudo')))
-        res[k] = validate(m, t, p, labels, n_folds=N_FOLDS); res[k].pop('fused')
-    w = pick(res)
-    return res, w, {**design, **CANDIDATES[stage][w]}
+        need = tuple(b for b in m.banks if b not in tf[0].clips or (b in CNN_BANKS and m.encoder_name != base.encoder_name))
+        t, p = tf, judge['feats']
+        if need:  # what the given features lack: a new memory, or the CNN memories of another encoder
+            em = VideoPatchCore(**{**design, **kw, 'banks': need})
+            t, p = (merge_banks(x, cached_features(em, v, CACHE, f'{k} ({n})'), need) for x, v, n in ((t, train, 'train'), (p, judge['videos'], 'pseudo')))
+        res[k] = validate(m, t, p, judge['labels'], n_folds=N_FOLDS, sources=judge['sources']); res[k].pop('fused')
+    return res, pick(res)
+
+def run_later_stages(letters:str, design:dict, train:list, tf:list, judge:dict, record:dict) -> dict:
+    "Stages `letters` in order, each from the previous winner; results into `record` (results, chosen, candidates); the final design."
+    for letter in letters:
+        stage = LATER_STAGES[letter]
+        res, w = later_stage(letter, design, train, tf, judge['v4' if letter in V4_STAGES else 'v3'])
+        record['candidates'][stage] = list(CANDIDATES[stage]); record['results'][stage] = res; record['chosen'][letter] = w
+        if letter in NO_ENCODER_STAGES: record['final_no_encoder_banks'] = list(CANDIDATES[stage][w]['banks'])
+        else: design = {**design, **CANDIDATES[stage][w]}
+    return design
+
+def final_design(design:dict) -> dict:
+    "A design's record: its `VideoPatchCore` arguments without the detector object, banks as a list."
+    return {k: list(v) if k == 'banks' else v for k, v in design.items() if k != 'detector'}
 
 def recorded_design(prev:dict) -> dict:
     "The `VideoPatchCore` arguments of a validation file's final design."
-    fd = dict(prev['final_design']); fd['banks'] = tuple(fd['banks'])
-    return {**fd, 'detector': MotionDetector(thr=prev['final_detector_thr'])}
+    return {**prev['final_design'], 'banks': tuple(prev['final_design']['banks']), 'detector': MotionDetector(thr=prev['final_detector_thr'])}
 
 def run_later(letters:str, out_file:Path) -> dict:
     "Later stages (`LATER_STAGES`) alone, on top of the stages recorded in `out_file` (their winner's features only); the extended record."
     prev = json.loads(out_file.read_text())
+    for letter in letters: assert letter not in prev['chosen'], f'stage {letter} is already in {out_file}'
     t0 = time.time()
-    ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED); labels = [v.labels for v in pseudo]
+    ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED)
     design = recorded_design(prev)
     base = VideoPatchCore(**design)
     tf, pf = cached_features(base, ds.train, CACHE, 'features (train)'), cached_features(base, pseudo, CACHE, 'features (pseudo)')
-    for letter in letters:
-        stage = LATER_STAGES[letter]
-        assert letter not in prev['chosen'], f'stage {letter} is already in {out_file}'
-        res, w, design = later_stage(letter, design, ds.train, pseudo, tf, pf, labels)
-        prev['candidates'][stage] = list(CANDIDATES[stage]); prev['results'][stage] = res; prev['chosen'][letter] = w
-        prev['final_design'] = {**prev['final_design'], **CANDIDATES[stage][w]}
-        prev['protocol']['selection'] = re.sub(r'A->[A-Z]', f'A->{letter}', prev['protocol']['selection'])
+    design = run_later_stages(letters, design, ds.train, tf, judges(base, ds.train, pseudo, pf, letters), prev)
+    prev['final_design'] = final_design(design)
+    prev['protocol']['selection'] = re.sub(r'A->[A-Z]', f'A->{letters[-1]}', prev['protocol']['selection'])
     prev[f'stages_{letters}_seconds'] = time.time() - t0
     return prev
 
@@ -300,12 +321,12 @@ def main():
     f_ = pick(res['F_shape_memory']); chosen['F'] = f_; banks = CANDIDATES['F_shape_memory'][f_]['banks']
     res['G_no_encoder_memories'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['G_no_encoder_memories'].items()}
     g_ = pick(res['G_no_encoder_memories']); chosen['G'] = g_
-    # H, I (session 5): object-level fusion, then the encoder, each from the previous winner
+    # H-K (session 5): object-level fusion, the encoder, then (protocol version 4) hand-made appearance and the no-encoder memories
     design = dict(fg, banks=banks, weights=weights, encoder=fm.encoder_name)
-    for letter, stage in LATER_STAGES.items():
-        res[stage], chosen[letter], design = later_stage(letter, design, train, pseudo, *feats['current'], labels)
-    final = dict(banks=list(banks), weights=weights, **mot, **flow_kw, **sig, T=final_T,
-                 **{k: v for L, st in LATER_STAGES.items() for k, v in CANDIDATES[st][chosen[L]].items()})
+    record = dict(results=res, chosen=chosen, candidates={})
+    design = run_later_stages(''.join(LATER_STAGES), design, train, feats['current'][0],
+                              judges(VideoPatchCore(**design), train, pseudo, feats['current'][1], ''.join(LATER_STAGES)), record)
+    final = final_design(design)
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
         protocol=dict(videos='the 16 Ped2 training videos only; no test video is read',
@@ -324,7 +345,7 @@ def main():
         candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,
         previous_protocols=PREVIOUS,
         results=res, chosen=chosen, final_design=final,
-        final_no_encoder_banks=list(CANDIDATES['G_no_encoder_memories'][g_]['banks']), final_detector_thr=final_detector_thr, pseudo_videos=[v.name for v in pseudo],
+        final_no_encoder_banks=record.get('final_no_encoder_banks', list(CANDIDATES['G_no_encoder_memories'][g_]['banks'])), final_detector_thr=final_detector_thr, pseudo_videos=[v.name for v in pseudo],
         pseudo_anomalous_frames=int(sum(int(y.sum()) for y in labels)), pseudo_frames=int(sum(len(y) for y in labels)),
         feature_seconds=t_feat, wall_seconds=time.time() - t_all, threads=1)
     js = json.dumps(out, indent=1, default=float)
