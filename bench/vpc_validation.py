@@ -196,8 +196,9 @@ def later_stage(letter:str, design:dict, train:list, tf:list, judge:dict) -> tup
     "Results of a later stage's candidates on top of `design` (`VideoPatchCore` arguments), judged by `judge`, and its winner."
     base, res = VideoPatchCore(**design), {}
     for k, kw in CANDIDATES[LATER_STAGES[letter]].items():
-        m = VideoPatchCore(**{**design, 'encoder': base.encoder, **kw})
-        need = tuple(b for b in m.banks if b not in tf[0].clips or (b in CNN_BANKS and m.encoder_name != base.encoder_name))
+        other_encoder = kw.get('encoder', base.encoder_name) != base.encoder_name
+        m = VideoPatchCore(**{**design, **kw, 'encoder': kw['encoder'] if other_encoder else base.encoder})
+        need = tuple(b for b in m.banks if b not in tf[0].clips or (b in CNN_BANKS and other_encoder))
         t, p = tf, judge['feats']
         if need:  # what the given features lack: a new memory, or the CNN memories of another encoder
             em = VideoPatchCore(**{**design, **kw, 'banks': need})
