@@ -52,7 +52,8 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     import numpy as np
     from pathlib import Path
     from akt_vpc.video import load_dataset
-    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS, peak_memory_mb
+    from akt_vpc.core import peak_memory_mb
+    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS
     from akt_vpc.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
     from akt_vpc.plots import anomaly_curve

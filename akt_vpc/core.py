@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #93c4785c
 from __future__ import annotations
-import os, random
+import os, random, resource, sys
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything', 'pick_device',
-           'check_choice', 'check_range', 'save_checkpoint', 'load_checkpoint', 'progress']
+           'check_choice', 'check_range', 'save_checkpoint', 'load_checkpoint', 'progress', 'peak_memory_mb']
 
 # %% ../nbs/00_core.ipynb #3e5d55e8
 DATA_ENV = 'AKT_VPC_DATA'
@@ -114,3 +114,9 @@ def progress(iterable=None, # what to iterate over
     "A tqdm progress bar that CI can silence with `AKT_VPC_QUIET=1`."
     if disable is None: disable = bool(os.environ.get('AKT_VPC_QUIET'))
     return tqdm(iterable, desc=desc, total=total, disable=disable, leave=kwargs.pop('leave', False), **kwargs)
+
+# %% ../nbs/00_core.ipynb #4ad2d972
+def peak_memory_mb() -> float:
+    "Peak resident memory of this process, MiB (resource.getrusage)."
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r / 1024 / (1024 if sys.platform == 'darwin' else 1)

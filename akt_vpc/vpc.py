@@ -4,7 +4,6 @@
 
 # %% ../nbs/14_vpc.ipynb #da40cfc6
 from __future__ import annotations
-import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -23,9 +22,8 @@ from .metrics import micro_auc
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS',
            'DEFAULT_RATIOS', 'MOTION_ENTRIES', 'MOTION_SCALINGS', 'OBJECT_BANKS', 'make_encoder', 'make_detector',
-           'appearance_vectors', 'VideoFeatures', 'video_features', 'object_distances', 'clip_scores',
-           'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales', 'VideoPatchCore', 'reference_fusion',
-           'oracle_search', 'peak_memory_mb']
+           'appearance_vectors', 'VideoFeatures', 'merge_features', 'video_features', 'object_distances', 'clip_scores',
+           'grid_clip_scores', 'smooth', 'motion_vectors', 'group_scales', 'VideoPatchCore']
 
 # %% ../nbs/14_vpc.ipynb #a71bdd3f
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -88,6 +86,17 @@ class VideoFeatures:
     n_frames:int
     clips:dict = field(default_factory=dict) # bank name -> list over clips of tensors; 'temporal' also has 'temporal_test'
     grid:tuple|None = None # (rows, columns) of the flow grid
+
+def merge_features(feats:list, # `VideoFeatures` of some videos
+                   other:list, # `VideoFeatures` of the same videos, in the same order (other banks or settings)
+                   banks, # the banks taken from `other`
+                  ) -> list[VideoFeatures]:
+    "`feats` with the clips of `banks` (and the flow grid's shape, if it is among them) taken from `other`."
+    if len(feats) != len(other) or any(a.name != b.name for a, b in zip(feats, other)):
+        raise ValueError(f"other: expected the features of the same {len(feats)} videos in the same order, got {[b.name for b in other][:4]}...")
+    keys = [c for b in banks for c in ((b, 'temporal_test') if b == 'temporal' else (b,))]
+    return [VideoFeatures(a.name, a.n_frames, {**a.clips, **{c: b.clips[c] for c in keys}}, b.grid if 'flowgrid' in banks else a.grid)
+            for a, b in zip(feats, other)]
 
 def video_features(video:Video, # the video
                    detector, # a `MotionDetector` or `YoloDetector`
@@ -347,10 +356,10 @@ class VideoPatchCore:
         fused = sum(self.weights[b] * z[b] for b in self.banks if b not in obs) + (sum(self.weights[b] for b in obs) * z['objects'] if obs else 0)
         return dict(name=feats.name, raw=raw, z=z, fused=fused)
 
-    def score(self, test_videos:list, # videos to score
+    def score(self, test_videos:list, # videos to score, or their `VideoFeatures` (from `features`)
              ) -> dict:
         "Frame scores of each video: `fused` (list of arrays), `z` and `raw` (bank, and 'objects' under `object_fusion` -> list of arrays), `names`."
-        res = [self.score_features(self.features(v)) for v in progress(list(test_videos), desc='features (test)')]
+        res = [self.score_features(v if isinstance(v, VideoFeatures) else self.features(v)) for v in progress(list(test_videos), desc='features (test)')]
         keys = list(res[0]['raw']) if res else list(self.banks)
         return dict(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
                     z={b: [r['z'][b] for r in res] for b in keys}, raw={b: [r['raw'][b] for r in res] for b in keys})
@@ -384,44 +393,3 @@ class VideoPatchCore:
         m.object_norm = {b: tuple(v) for b, v in meta.get('object_norm', {}).items()}
         m.standardise = {b: (torch.tensor(a), torch.tensor(s)) for b, (a, s) in meta['standardise'].items()}
         return m
-
-# %% ../nbs/14_vpc.ipynb #cf9d11a9
-def _z(x): x = np.asarray(x, np.float64); return (x - x.mean()) / (x.std() + 1e-12)
-
-def reference_fusion(raw:dict, # bank -> list of per-video frame scores (unsmoothed or lightly smoothed); needs spatial, temporal, highlevel
-                     a:float=0.5, # weight of spatial vs temporal in the local score
-                     b:float=0.5, # weight of local vs high-level
-                     sigma:float=3., # Gaussian smoothing over the concatenated videos
-                    ) -> list[np.ndarray]:
-    "The reference's fusion: per-video lists of fused frame scores in [0, 1]."
-    for k in ('spatial', 'temporal', 'highlevel'):
-        if k not in raw: raise ValueError(f"raw: reference fusion needs the {k!r} bank")
-    lens = [len(s) for s in raw['spatial']]
-    L = a * np.concatenate(raw['spatial']) + (1 - a) * np.concatenate(raw['temporal'])
-    Hz = np.concatenate([_z(h) for h in raw['highlevel']])
-    g = lambda x: gaussian_filter1d(x, sigma) if sigma > 0 else x
-    s = b * g(_z(L)) + (1 - b) * g(Hz)
-    s = (s - s.min()) / (s.max() - s.min() + 1e-12)
-    return np.split(s, np.cumsum(lens)[:-1])
-
-def oracle_search(raw:dict, # bank -> list of per-video frame scores
-                  labels:list, # per-video 0/1 labels (TEST labels: this is what makes it an oracle)
-                  grid_ab=tuple(round(0.1 * i, 1) for i in range(11)), # values of a and b
-                  grid_sigma=range(0, 20), # values of sigma
-                 ) -> dict:
-    "The reference's ORACLE: best micro AUC of `reference_fusion` over a, b, sigma chosen on the test labels."
-    best = dict(oracle_micro_auc=-1.)
-    for sg in grid_sigma:
-        for a in grid_ab:
-            for b in grid_ab:
-                auc = micro_auc(reference_fusion(raw, a, b, sg), labels)
-                if auc > best['oracle_micro_auc']: best = dict(oracle_micro_auc=auc, oracle_a=float(a), oracle_b=float(b), oracle_sigma=float(sg))
-    best['oracle_note'] = 'ORACLE: a, b, sigma chosen on the test labels (the reference protocol); an upper bound, not a result'
-    return best
-
-# %% ../nbs/14_vpc.ipynb #5e94cfeb
-def peak_memory_mb() -> float:
-    "Peak resident memory of this process, MiB (resource.getrusage)."
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 1024 / (1024 if __import__('sys').platform == 'darwin' else 1)
-

@@ -21,7 +21,8 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
-from akt_vpc.vpc import VideoPatchCore, VPC_BANKS, peak_memory_mb
+from akt_vpc.core import peak_memory_mb
+from akt_vpc.vpc import VideoPatchCore, VPC_BANKS
 from akt_vpc.metrics import evaluate_scores
 from akt_vpc.ascnet import ASCNetEncoder, read_checkpoint
 from akt_vpc.ascnet_train import ASCNetTrainer

@@ -30,7 +30,7 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
-from akt_vpc.vpc import VideoPatchCore, VideoFeatures, CNN_BANKS
+from akt_vpc.vpc import VideoPatchCore, CNN_BANKS, merge_features
 from akt_vpc.objects import MotionDetector
 from akt_vpc.validation import pseudo_anomalies, pseudo_anomaly, cached_features, validate, OBJECT_KINDS
 
@@ -177,11 +177,6 @@ V4_STAGES = ('J', 'K')  # judged by protocol version 4: version 3's copies and t
 NO_ENCODER_STAGES = ('K',)  # picks the no-encoder memories (like G), the design stays as it is
 WIDE_VIDEOS, WIDE_SEED = range(0, 16, 3), 100  # version 4's `wide` copies: training videos i with i % 3 == 0, seed 100 + i
 
-def merge_banks(feats:list, other:list, banks) -> list:
-    "`feats` with the clips of `banks` taken from `other` (the same videos, in order)."
-    return [VideoFeatures(x.name, x.n_frames, {**x.clips, **{c: y.clips[c] for c in banks}}, y.grid if 'flowgrid' in banks else x.grid)
-            for x, y in zip(feats, other)]
-
 def judges(base:VideoPatchCore, train:list, pseudo:list, pf:list, letters:str) -> dict:
     "The pseudo-anomalous videos, their features, labels and source videos of protocol version 3, and of version 4 when `letters` need it."
     out = {'v3': dict(videos=pseudo, feats=pf, labels=[v.labels for v in pseudo], sources=None)}
@@ -202,7 +197,7 @@ def later_stage(letter:str, design:dict, train:list, tf:list, judge:dict) -> tup
         t, p = tf, judge['feats']
         if need:  # what the given features lack: a new memory, or the CNN memories of another encoder
             em = VideoPatchCore(**{**design, **kw, 'banks': need})
-            t, p = (merge_banks(x, cached_features(em, v, CACHE, f'{k} ({n})'), need) for x, v, n in ((t, train, 'train'), (p, judge['videos'], 'pseudo')))
+            t, p = (merge_features(x, cached_features(em, v, CACHE, f'{k} ({n})'), need) for x, v, n in ((t, train, 'train'), (p, judge['videos'], 'pseudo')))
         res[k] = validate(m, t, p, judge['labels'], n_folds=N_FOLDS, sources=judge['sources']); res[k].pop('fused')
     return res, pick(res)
 
@@ -272,7 +267,7 @@ def main():
     if part is not None: print(f'{part}: features in {t_feat:.0f} s'); return 0
     labels = [v.labels for v in pseudo]
     def with_flow(k):  # the cached features with motion and flowgrid replaced by those of stage-0 variant k
-        return merge_banks(tf, flow_feats[k][0], FLOW_BANKS), merge_banks(pf, flow_feats[k][1], FLOW_BANKS)
+        return merge_features(tf, flow_feats[k][0], FLOW_BANKS), merge_features(pf, flow_feats[k][1], FLOW_BANKS)
     feats = {}
     def run(**kw):
         r = validate(VideoPatchCore(**{'encoder': fm.encoder, 'detector': fm.detector, **kw}), *feats['current'], labels, n_folds=N_FOLDS)
@@ -315,7 +310,7 @@ def main():
     final_T, final_detector_thr = CANDIDATES['E_clip_and_detector'][e]['T'], CANDIDATES['E_clip_and_detector'][e]['thr']
     # F, G: the shape memory (session 4), from the E winner
     assert (final_T, final_detector_thr) == (E_T, E_DETECTOR_THR) and weights is None, (final_T, final_detector_thr, weights)
-    feats['current'] = merge_banks(with_flow(z0)[0], shape_feats[0], ('shape',)), merge_banks(with_flow(z0)[1], shape_feats[1], ('shape',))
+    feats['current'] = merge_features(with_flow(z0)[0], shape_feats[0], ('shape',)), merge_features(with_flow(z0)[1], shape_feats[1], ('shape',))
     fg = dict(T=final_T, detector=MotionDetector(thr=final_detector_thr), **mot, **flow_kw, **sig)
     res['single_banks']['shape'] = run(banks=('shape',), **fg)
     res['F_shape_memory'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['F_shape_memory'].items()}
