@@ -17,7 +17,6 @@ from .features import (CifarResNetEncoder, ClipRN101Encoder, TorchvisionEncoder,
                               temporal_vectors, highlevel_vectors)
 from .motion import clip_flows, motion_descriptor, grid_boxes, grid_descriptors, motion_energy, shape_descriptor
 from .memory import MemoryBank, save_banks, load_banks, nn_distance
-from .metrics import micro_auc
 
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'MOTION_MASKS',
@@ -359,7 +358,7 @@ class VideoPatchCore:
     def score(self, test_videos:list, # videos to score, or their `VideoFeatures` (from `features`)
              ) -> dict:
         "Frame scores of each video: `fused` (list of arrays), `z` and `raw` (bank, and 'objects' under `object_fusion` -> list of arrays), `names`."
-        res = [self.score_features(v if isinstance(v, VideoFeatures) else self.features(v)) for v in progress(list(test_videos), desc='features (test)')]
+        res = [self.score_features(v if isinstance(v, VideoFeatures) else self.features(v)) for v in progress(list(test_videos), desc='scores (test)')]
         keys = list(res[0]['raw']) if res else list(self.banks)
         return dict(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
                     z={b: [r['z'][b] for r in res] for b in keys}, raw={b: [r['raw'][b] for r in res] for b in keys})
