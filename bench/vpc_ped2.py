@@ -125,8 +125,8 @@ def main():
     obj = VideoPatchCore(**{**cfg, 'object_fusion': True, 'encoder': vpc.encoder}).fit_features(tr).score(te)
     c100 = VideoPatchCore(**{**cfg, 'encoder': 'cifar100-resnet20'})
     cnn = tuple(b for b in DEFAULT_BANKS if b in CNN_BANKS)
-    c100_feats = [[VideoPatchCore(**{**cfg, 'banks': cnn, 'encoder': c100.encoder}).features(v) for v in progress(vs, desc=f'CIFAR-100 ({n})')]
-                  for vs, n in ((ds.train, 'train'), (ds.test, 'test'))]
+    c100_cnn = VideoPatchCore(**{**cfg, 'banks': cnn, 'encoder': c100.encoder})  # the CNN memories' features only
+    c100_feats = [[c100_cnn.features(v) for v in progress(vs, desc=f'CIFAR-100 ({n})')] for vs, n in ((ds.train, 'train'), (ds.test, 'test'))]
     c100_out = c100.fit_features(merge_features(tr, c100_feats[0], cnn)).score(merge_features(te, c100_feats[1], cnn))
     variants = {'H2_object_fusion': obj, 'I2_cifar100_encoder': c100_out}
     others.update({name: dict(banks=list(DEFAULT_BANKS), micro=micro_auc(o['fused'], labels), macro=macro_auc(o['fused'], labels),

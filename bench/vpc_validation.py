@@ -14,11 +14,13 @@ each stage starts from the previous stage's winner. Rule: the highest validation
 
 Session 4 added stages F and G (the `shape` memory, with and without an encoder) after the Ped2 test set had been evaluated
 with the session-3 winner; their candidates were committed before any result of the new memory (see CANDIDATES).
-Session 5 added stage H (object-level fusion of the object memories) the same way: committed before any of its results.
+Session 5 added stages H-K the same way, each committed before any of its results: H object-level fusion, I the encoder,
+then, judged by protocol version 4 (version 3's copies plus 6 copies of the kind `wide`), J hand-made appearance (hog) and
+the motion entries, K the no-encoder memories.
 
 Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
      python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
-     python bench/vpc_validation.py H|I|HI        (later stages alone, on top of the recorded ones: session 5)
+     python bench/vpc_validation.py H|I|J|K|HIJK  (later stages alone, on top of the recorded ones: session 5)
 Writes bench/out/vpc_validation.json. Single thread.
 """
 import json, re, sys, time
@@ -335,7 +337,7 @@ def main():
                                        'pasted in reverse order (it walks backwards along its own path); the rest of each video is untouched',
                       folds=f'{N_FOLDS} folds, video i in fold i % {N_FOLDS}: fit on the normal videos of the other folds (memories and '
                             'leave-one-video-out z-scores), score the pseudo-anomalous copies of the fold',
-                      selection='micro AUC over all 16 pseudo-anomalous videos; stages 0, A->H in order, each from the previous winner (G picks the no-encoder memories); '
+                      selection='micro AUC over all 16 pseudo-anomalous videos (22 under version 4: stages J-K); stages 0, A->' + list(LATER_STAGES)[-1] + ' in order, each from the previous winner (G and K pick the no-encoder memories); '
                                 'ties within 0.005 go to the earlier-listed candidate',
                       features=f'banks {list(FEATURE_BANKS)} computed once at T=5 and cached'),
         candidates={st: list(c) for st, c in CANDIDATES.items()}, not_validated=NOT_VALIDATED,
