@@ -25,7 +25,7 @@ class ZSQConfig:
     "Every choice of a zero-shot quantization run (validated on creation; errors name the field)."
     w_bits:int=4 # weight bits, 2..8
     a_bits:int=4 # activation bits, 2..8
-    method:str='adadfq' # 'gdfq', 'adadfq' (generator methods) or 'hast' (synthetic set + difficulty promotion)
+    method:str='adadfq' # 'gdfq', 'adadfq' (generator methods) or 'hast' (synthetic set + difficulty promotion); see `akt_vpc.methods`
     akt:bool=True # add AKT's refined feature distillation to the Q loss
     akt_form:str='reference' # 'reference' (released code) or 'paper'
     akt_lambda:float|None=None # lambda of AKT; None: the form's default (1000)
@@ -53,7 +53,6 @@ class ZSQConfig:
     difficulty_eps:float=0.01 # HAST's sample difficulty promotion step
     img_size:int=32 # side of the synthetic images
     grad_norms:bool=False # record per-layer and global gradient norms of the Q model every iteration
-    nan_at:int|None=None # test aid: make L_Q NaN at this fine-tuning iteration
 
     def __post_init__(self):
         check_bits('w_bits', self.w_bits); check_bits('a_bits', self.a_bits)
@@ -83,7 +82,6 @@ class ZSQConfig:
         for name in ('calib_batches', 'calib_images', 'calib_steps', 'hast_images', 'hast_steps', 'img_size'):
             check_range(name, getattr(self, name), 1, None, int)
         check_range('difficulty_eps', self.difficulty_eps, 0)
-        if self.nan_at is not None: check_range('nan_at', self.nan_at, 1, None, int)
 
     @property
     def tag(self) -> str:
