@@ -15,7 +15,7 @@ from .synth import BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, hast
 
 # %% auto #0
 __all__ = ['METHOD_CLASSES', 'SyntheticBatch', 'QLoss', 'check_finite', 'AKT', 'ZSQMethod', 'GeneratorMethod', 'GDFQ', 'AdaDFQ',
-           'HAST', 'make_method']
+           'HAST', 'count_classes', 'make_method']
 
 # %% ../nbs/05b_methods.ipynb #223d1b16
 @dataclass
@@ -95,6 +95,8 @@ class ZSQMethod:
     def warmup_step(self, q:nn.Module, it:int) -> SyntheticBatch|None: raise NotImplementedError
     def data_step(self, q:nn.Module, it:int, lr:float) -> SyntheticBatch: raise NotImplementedError
     def logit_loss(self, zt, zq, y, tfeats, sfeats) -> torch.Tensor: raise NotImplementedError
+    def distribute(self, wrap):
+        "Let `wrap` (e.g. DistributedDataParallel) hold the networks whose gradients are shared across processes."
     def state_dict(self) -> dict: return dict(generator=None, g_opt=None, synthetic=None)
     def load_state_dict(self, sd:dict): pass
 
@@ -129,6 +131,9 @@ class GeneratorMethod(ZSQMethod):
         super().__init__(cfg, teacher, num_classes, sampler, device)
         self.generator = GDFQGenerator(num_classes, img_size=cfg.img_size).to(device).train()
         self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=cfg.g_lr, betas=(0.5, 0.999))
+        self.g_net = self.generator # what the data step runs (a wrapper of the generator across processes)
+
+    def distribute(self, wrap): self.g_net = wrap(self.generator)
 
     def batch(self, n=None): return self.generator.sample_inputs(n or self.cfg.batch_size, self.sampler, self.device)
 
@@ -143,7 +148,7 @@ class GeneratorMethod(ZSQMethod):
         "One generator update; the detached images with the teacher's logits and features."
         z, y = self.batch()
         for grp in self.g_opt.param_groups: grp['lr'] = self.cfg.g_lr * lr
-        x = self.generator(z, y)
+        x = self.g_net(z, y)
         with BNStatsLoss(self.teacher) as bns:
             if self.needs_features:
                 with FeatureRecorder(self.teacher, detach=True) as rec: zt = self.teacher(x)
@@ -231,6 +236,18 @@ class HAST(ZSQMethod):
 METHOD_CLASSES = {'gdfq': GDFQ, 'adadfq': AdaDFQ, 'hast': HAST}
 assert set(METHOD_CLASSES) == set(METHODS), "every method name of ZSQConfig needs a class"
 
-def make_method(cfg:ZSQConfig, teacher:nn.Module, num_classes:int, sampler:torch.Generator, device) -> ZSQMethod:
+def count_classes(model:nn.Module) -> int:
+    "The classifier's number of classes: its `num_classes`, else the width of its last `nn.Linear`."
+    n = getattr(model, 'num_classes', None)
+    if isinstance(n, int): return n
+    lin = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not lin: raise ValueError("fp_model: cannot tell the number of classes (no `num_classes` and no nn.Linear)")
+    return lin[-1].out_features
+
+def make_method(cfg:ZSQConfig, # the run's choices (`cfg.method` names the class)
+                teacher:nn.Module, # the FP model (eval mode, no gradient)
+                sampler:torch.Generator, # draws the synthetic batches
+                device, # where the tensors live
+               ) -> ZSQMethod:
     "The method object `cfg.method` names (with AKT when `cfg.akt`)."
-    return METHOD_CLASSES[cfg.method](cfg, teacher, num_classes, sampler, device)
+    return METHOD_CLASSES[cfg.method](cfg, teacher, count_classes(teacher), sampler, device)

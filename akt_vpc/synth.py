@@ -44,7 +44,7 @@ class BNStatsLoss:
             var_t.append(F.mse_loss(var, m.running_var.to(var.dtype)))
         return torch.stack(mean_t), torch.stack(var_t)
 
-    def loss(self, reduction:str='mean', # 'mean' over layers (the spec's 1/L) or 'sum'
+    def loss(self, reduction:str='mean', # 'mean' over layers (GDFQ's 1/L) or 'sum'
             ) -> torch.Tensor:
         "L_BNS of the last forward: mean (or sum) over layers of MSE(mean) + MSE(var)."
         check_choice('reduction', reduction, ['mean', 'sum'])

@@ -17,6 +17,7 @@ from .zsq_config import ZSQConfig, ZSQResult
 from .data import evaluate
 from .synth import bn_matched_images
 from .methods import make_method, check_finite, ZSQMethod
+from .distributed import world, rank_seed, ddp, broadcast_buffers, gather
 
 # %% auto #0
 __all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'digits_fp_model',
@@ -51,6 +52,7 @@ def _set_rng_state(st:dict, sampler:torch.Generator):
     np.random.set_state(('MT19937', st['numpy_keys'].numpy().astype(np.uint32), st['numpy_pos'], *st['numpy_gauss']))
     random.setstate((3, tuple(st['python'].tolist()), st['python_gauss']))
 
+def _split(xs): return xs[0], xs[1:]
 def _config_dict(cfg): return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
 _NOT_COMPARED = {'device', 'eval_every', 'checkpoint_every', 'out_dir'}
 # the fields the warm-up depends on: a warm-up checkpoint can start any run that agrees on these
@@ -58,13 +60,6 @@ WARMUP_FIELDS = ('w_bits', 'a_bits', 'method', 'warmup_iterations', 'batch_size'
                  'hast_images', 'hast_steps')
 
 # %% ../nbs/06_zsq.ipynb #baf1ba66
-def _num_classes(model):
-    n = getattr(model, 'num_classes', None)
-    if isinstance(n, int): return n
-    lin = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not lin: raise ValueError("fp_model: cannot tell the number of classes (no `num_classes` and no nn.Linear)")
-    return lin[-1].out_features
-
 @dataclass
 class StepLog:
     "The figures of one iteration, as the history records them."
@@ -84,14 +79,15 @@ class _Run:
         if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in fp_model.modules()):
             raise ValueError("fp_model: expected a network with BatchNorm layers (the BN-statistics loss and the "
                              "synthesis need their running statistics), found none")
+        self.rank, self.world = world()
         torch.manual_seed(cfg.seed)
-        self.sampler = torch.Generator().manual_seed(cfg.seed)
+        self.sampler = torch.Generator().manual_seed(rank_seed(cfg.seed, self.rank))
         self.teacher = copy.deepcopy(fp_model).to(self.device).eval().requires_grad_(False)
-        self.num_classes = _num_classes(self.teacher)
         q0 = None if cfg.quantile == 'auto' else cfg.quantile
         self.q = quantize_model(fp_model, cfg.w_bits, cfg.a_bits, quantile=q0).to(self.device).eval().requires_grad_(True)
         self.q_opt = torch.optim.SGD(self.q.parameters(), lr=cfg.q_lr, momentum=0.9, nesterov=True, weight_decay=1e-4)
-        self.method: ZSQMethod = make_method(cfg, self.teacher, self.num_classes, self.sampler, self.device)
+        self.method: ZSQMethod = make_method(cfg, self.teacher, self.sampler, self.device)
+        self.q_net = ddp(self.q); self.method.distribute(ddp)   # the same modules, gradients shared across processes
         self.step = 0
         self.hist = {k: [] for k in HISTORY}
         self.gn_layers, self.gn_iters, self.gn_rows = None, [], []
@@ -102,7 +98,7 @@ class _Run:
     def state_dict(self):
         return dict(format='akt_vpc.zsq/1', config=_config_dict(self.cfg), step=self.step,
                     qmodel=self.q.state_dict(), q_opt=self.q_opt.state_dict(), **self.method.state_dict(),
-                    rng=_rng_state(self.sampler), history=self.hist, info=self.info,
+                    **dict(zip(('rng', 'rank_rng'), _split(gather(_rng_state(self.sampler))))), history=self.hist, info=self.info,
                     grad_norms=dict(layers=self.gn_layers, iterations=self.gn_iters,
                                     norms=torch.tensor(self.gn_rows, dtype=torch.float64) if self.gn_rows else None))
 
@@ -117,7 +113,9 @@ class _Run:
         self.step = ck['step']
         self.q.load_state_dict(ck['qmodel']); self.q_opt.load_state_dict(ck['q_opt'])
         self.method.load_state_dict(ck)
-        _set_rng_state(ck['rng'], self.sampler)
+        rngs = [ck['rng'], *ck.get('rank_rng', [])]
+        if len(rngs) != self.world: raise ValueError(f"resume: the checkpoint holds {len(rngs)} process(es)' state, this run has {self.world}")
+        _set_rng_state(rngs[self.rank], self.sampler)
         self.hist, self.info = ck['history'], ck['info']
         gn = ck['grad_norms']
         self.gn_layers, self.gn_iters = gn['layers'], gn['iterations']
@@ -125,7 +123,7 @@ class _Run:
         if self.info['act_quantile'] is not None: set_act_quantile(self.q, self.info['act_quantile'])
 
     def evaluate(self, model):
-        if self.test_data is None: return float('nan')
+        if self.test_data is None or self.rank: return float('nan')   # rank 0 evaluates
         with torch.random.fork_rng(devices=[]):
             return evaluate(model, self.test_data, device=self.device, desc='test')
 
@@ -157,7 +155,7 @@ class _Run:
                 best, rows = select_act_ranges(self.teacher, self.q, cal, held, cfg.quantile_candidates)
                 self.info['act_quantile'], self.info['range_selection'] = best, rows
             else: calibrate(reset_act_ranges(self.q), cal)
-        self.q.eval()
+        broadcast_buffers(self.q).eval()    # every process takes rank 0's ranges
         self.info['q0_acc'] = self.evaluate(self.q)
 
     def warmup_step(self, it) -> StepLog:
@@ -169,7 +167,7 @@ class _Run:
         "One fine-tuning iteration `it` (1-based): the method's data step, then the Q step on its detached images."
         b = self.method.data_step(self.q, it, lr)
         for grp in self.q_opt.param_groups: grp['lr'] = self.cfg.q_lr * lr
-        loss = self.method.q_objective(self.q, b)
+        loss = self.method.q_objective(self.q_net, b)
         check_finite(loss.total, 'L_Q (Q-model loss)', it)
         self.q_opt.zero_grad(set_to_none=True); loss.total.backward()
         if self.cfg.grad_norms:
@@ -204,12 +202,14 @@ def train_zsq(fp_model:nn.Module, # the FP classifier (not modified)
     if not isinstance(fp_model, nn.Module): raise ValueError(f"fp_model: expected a torch.nn.Module, got {type(fp_model).__name__}")
     run = _Run(fp_model, test_data, cfg, calib_images)
     ckpt = Path(cfg.out_dir)/f'zsq_{cfg.tag}.pt' if cfg.out_dir else None
-    if resume and ckpt is not None and ckpt.exists(): run.load_state_dict(load_checkpoint(ckpt))
+    if resume and ckpt is not None and gather(ckpt.exists())[0]: run.load_state_dict(load_checkpoint(ckpt))
     elif warm_start is not None: run.load_state_dict(load_checkpoint(warm_start), warm_start=True)
-    save = lambda: save_checkpoint(run.state_dict(), ckpt) if ckpt is not None else None
+    def save(path=ckpt):
+        sd = run.state_dict() if path is not None else None     # every process takes part (random states)
+        if sd is not None and run.rank == 0: save_checkpoint(sd, path)
     W, total = cfg.warmup_iterations, cfg.warmup_iterations + cfg.iterations
     if run.prepare() and run.step == 0: save()   # e.g. HAST's synthetic set: made once, kept
-    bar = progress(range(run.step, total), desc=f'ZSQ {cfg.tag}', total=total, initial=run.step)
+    bar = progress(range(run.step, total), desc=f'ZSQ {cfg.tag}', total=total, initial=run.step, disable=run.rank > 0 or None)
     finished = True
     for step in bar:
         it = step - W + 1     # fine-tuning iteration, 1-based; <= 0 during warm-up
@@ -218,13 +218,13 @@ def train_zsq(fp_model:nn.Module, # the FP classifier (not modified)
         if it <= 0: log = run.warmup_step(it)
         else:
             log = run.train_step(it, cfg.lr_factor(it - 1))
-            run.info['train_seconds'] += time.perf_counter() - t0; run.info['train_images'] += cfg.batch_size
+            run.info['train_seconds'] += time.perf_counter() - t0; run.info['train_images'] += cfg.batch_size * run.world
         run.step = step + 1
         acc = run.evaluate(run.q) if it > 0 and ((cfg.eval_every and it % cfg.eval_every == 0) or it == cfg.iterations) else float('nan')
         for k, v in dict(iteration=it, **asdict(log), acc=acc).items(): run.hist[k].append(v)
         if step % 10 == 0 or step == total - 1: bar.set_postfix(progress_figures(log, acc, run.method.logit_floor))
         if run.step % cfg.checkpoint_every == 0 or run.step == W or run.step == total: save()
-        if run.step == W and ckpt is not None: save_checkpoint(run.state_dict(), ckpt.with_name(f'zsq_{cfg.tag}_warmup.pt'))
+        if run.step == W and ckpt is not None: save(ckpt.with_name(f'zsq_{cfg.tag}_warmup.pt'))
         if stop_after is not None and it >= stop_after and run.step < total:
             if run.step % cfg.checkpoint_every and run.step != W: save()
             finished = False; break
