@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_synth.ipynb #9f6c1a2d
 from __future__ import annotations
-import math
+import copy, math
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -12,7 +12,8 @@ from .core import check_choice, check_range, pick_device, progress
 
 # %% auto #0
 __all__ = ['BNStatsLoss', 'gdfq_generator_loss', 'adadfq_margin_loss', 'adadfq_generator_loss', 'bn_matched_images',
-           'optimise_pixels', 'hast_sample_loss', 'hast_synthesize', 'difficulty_promotion']
+           'optimise_pixels', 'hast_sample_loss', 'hast_synthesize', 'difficulty_promotion', 'bn_input_stats',
+           'correct_bn_statistics']
 
 # %% ../nbs/05_synth.ipynb #602ff926
 class BNStatsLoss:
@@ -219,3 +220,45 @@ def difficulty_promotion(x:torch.Tensor, # a batch of images (not modified)
     with torch.enable_grad():
         (g,) = torch.autograd.grad(loss_fn(xx), xx)
     return (x.detach() + eps * g.sign()).detach()
+
+# %% ../nbs/05_synth.ipynb #0973a509
+def bn_input_stats(model:nn.Module, # network with BatchNorm2d layers (run in eval mode, without gradient)
+                   batches:list, # batches of images
+                  ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    "Per BatchNorm2d of `model`, in order: the mean and biased variance of its input over all `batches`, per channel."
+    if not batches: raise ValueError("batches: expected at least one batch of images, got none")
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    acc = [[0.0, 0.0, 0] for _ in bns]
+    def hook(i):
+        def f(module, inputs):
+            x = inputs[0].detach().double()
+            acc[i][0] = acc[i][0] + x.sum((0, 2, 3)); acc[i][1] = acc[i][1] + x.pow(2).sum((0, 2, 3))
+            acc[i][2] += x.numel() // x.shape[1]
+        return f
+    handles = [m.register_forward_pre_hook(hook(i)) for i, m in enumerate(bns)]
+    was_training = model.training; model.eval()
+    try:
+        with torch.no_grad():
+            for x in batches: model(x)
+    finally:
+        model.train(was_training)
+        for h in handles: h.remove()
+    return [(s1 / n, s2 / n - (s1 / n) ** 2) for s1, s2, n in acc]
+
+def correct_bn_statistics(fp_model:nn.Module, # the FP model (not modified)
+                          qmodel:nn.Module, # its quantized copy (BN running statistics changed in place)
+                          batches:list, # synthetic images both models see
+                          eps:float=1e-8, # guards the variance ratio
+                         ) -> nn.Module:
+    "Set `qmodel`'s BN running statistics so each layer standardises its input on `batches` as `fp_model`'s does."
+    q_bns = [m for m in qmodel.modules() if isinstance(m, nn.BatchNorm2d)]
+    fp_stats = bn_input_stats(fp_model, batches)
+    if len(fp_stats) != len(q_bns):
+        raise ValueError(f"qmodel: expected {len(fp_stats)} BatchNorm2d layers like fp_model, got {len(q_bns)}")
+    for l, bn in enumerate(q_bns):    # one after the other: correcting a layer changes what the next receives
+        mu_q, var_q = bn_input_stats(qmodel, batches)[l]
+        mu_f, var_f = fp_stats[l]
+        r = (var_q / var_f.clamp_min(eps)).sqrt()
+        bn.running_mean.copy_(mu_q - r * (mu_f - bn.running_mean.double()))
+        bn.running_var.copy_(r ** 2 * bn.running_var.double())
+    return qmodel

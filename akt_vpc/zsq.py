@@ -15,7 +15,7 @@ from .core import check_choice, pick_device, progress, save_checkpoint, load_che
 from .quant import quantize_model, calibrate, set_calibration, reset_act_ranges, set_act_quantile, select_act_ranges
 from .zsq_config import ZSQConfig, ZSQResult
 from .data import evaluate
-from .synth import bn_matched_images
+from .synth import bn_matched_images, correct_bn_statistics
 from .methods import make_method, check_finite, ZSQMethod
 from .distributed import world, rank_seed, ddp, broadcast_buffers, gather
 
@@ -155,6 +155,7 @@ class _Run:
                 best, rows = select_act_ranges(self.teacher, self.q, cal, held, cfg.quantile_candidates)
                 self.info['act_quantile'], self.info['range_selection'] = best, rows
             else: calibrate(reset_act_ranges(self.q), cal)
+        if cfg.bn_correction: correct_bn_statistics(self.teacher, self.q, self.method.images(cfg.calib_batches))
         broadcast_buffers(self.q).eval()    # every process takes rank 0's ranges
         self.info['q0_acc'] = self.evaluate(self.q)
 

@@ -47,6 +47,7 @@ class ZSQConfig:
     calib_source:str='warmup' # 'warmup' (EMA during warm-up), 'synthetic' (after warm-up), 'bn_matched'
     calib_batches:int=8 # batches that set the ranges for 'synthetic' (and held out for 'auto': half as many)
     calib_images:int=128 # BN-matched images for 'bn_matched'
+    bn_correction:bool=False # after the ranges: move the Q model's BN statistics by the shift measured on `calib_batches` synthetic batches
     calib_steps:int=200 # Adam steps that make the BN-matched images
     hast_images:int=512 # size of the HAST synthetic set
     hast_steps:int=200 # optimisation steps of the HAST synthesis
@@ -58,7 +59,8 @@ class ZSQConfig:
         check_bits('w_bits', self.w_bits); check_bits('a_bits', self.a_bits)
         if self.w_bits == 32 or self.a_bits == 32: raise ValueError("w_bits, a_bits: expected 2..8 (zero-shot *quantization*), got 32")
         check_choice('method', self.method, METHODS); check_choice('akt_form', self.akt_form, ['reference', 'paper'])
-        if not isinstance(self.akt, bool): raise ValueError(f"akt: expected True or False, got {self.akt!r}")
+        for name in ('akt', 'bn_correction', 'grad_norms'):
+            if not isinstance(getattr(self, name), bool): raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}")
         if self.akt_lambda is not None: check_range('akt_lambda', self.akt_lambda, 0)
         check_range('iterations', self.iterations, 1, None, int); check_range('warmup_iterations', self.warmup_iterations, 0, None, int)
         check_range('batch_size', self.batch_size, 2, None, int)

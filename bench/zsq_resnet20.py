@@ -14,7 +14,15 @@ How the settings were chosen (never by test accuracy):
   choice is in the JSON (`range_selection`).
 - Budget (iterations, batch): what fits the CPU time, as stated in the JSON.
 
+Levers (`--levers`): W4A4 seed 0 only, the pipeline (AdaDFQ + AKT, the settings above) and each lever alone on top
+of it, all from the same warm-up checkpoint (`warm_start`), each in its own checkpoint folder. Every run also
+reports the agreement and KL(FP || Q) of its final Q model with the FP model on 8 held-out generator batches (the
+warm-up generator sampled with another seed; no run trained on them): a lever is adopted only if it lowers that KL
+(`adopt_by_synthetic_kl`); the test accuracies are reported, never used for the choice.
+
 Run: python bench/zsq_resnet20.py [--quick] [--iterations N] [--warmup N] [--batch B] [--seeds S] [--bits 4,3]
+     python bench/zsq_resnet20.py --levers [--only-levers a,b] [--iterations N] [--warmup N] [--batch B]
+     (run 'pipeline' first: it makes the shared warm-up; shards merge with --levers --merge A.json B.json)
 Prints JSON and writes bench/out/zsq_resnet20.json (rewritten after every run, so a partial run leaves its figures).
 Checkpoints go to bench/out/zsq_ckpt/: a killed benchmark resumes where it stopped.
 """
@@ -27,6 +35,9 @@ from akt_vpc.zsq_config import ZSQConfig
 from akt_vpc.zsq import train_zsq
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.models import GDFQGenerator
+from akt_vpc.quant import output_agreement
+from akt_vpc.core import load_checkpoint
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -44,11 +55,14 @@ def parse(argv=None):
     p.add_argument('--quick', action='store_true', help='smoke run: 6 iterations, warm-up 4, batch 16, 500 test images, 2 seeds')
     p.add_argument('--out', default=str(Path(__file__).parent/'out'/'zsq_resnet20.json'))
     p.add_argument('--ckpt-dir', default=None, help='checkpoint folder (default: bench/out/zsq_ckpt); one per budget')
+    p.add_argument('--levers', action='store_true', help='W4A4 seed 0: the pipeline and each lever alone (see the docstring)')
+    p.add_argument('--only-levers', default=None, help="run only these levers, e.g. 'bn_correction,cosine_lr' (after 'pipeline' made the warm-up)")
     p.add_argument('--merge', nargs='+', default=None, help='combine the JSONs of runs split over processes (e.g. --bits 4 / --bits 3) into --out')
     a = p.parse_args(argv)
     if a.quick:
         a.iterations, a.warmup, a.batch, a.seeds, a.test_n = 6, 4, 16, 2, a.test_n or 500
         a.out = a.out.replace('.json', '_quick.json')
+    if a.levers: a.out = a.out.replace('.json', '_levers.json')
     a.seed_iterations = a.seed_iterations or a.iterations
     a.bits = [int(b) for b in a.bits.split(',')]
     return a
@@ -109,6 +123,72 @@ def main(argv=None):
     summarize(res); dump(); print(json.dumps(res, indent=1))
     return res
 
+# each lever alone on top of the pipeline: ZSQConfig fields it changes
+LEVERS = {
+    'pipeline': {},
+    'start_only': dict(iterations=1, q_lr=0.0),                          # the calibration-only start (no Q update)
+    'bn_correction_start': dict(iterations=1, q_lr=0.0, bn_correction=True),
+    'bn_correction': dict(bn_correction=True),
+    'cosine_lr': dict(lr_schedule='cosine'),
+    'q_lr_3e-5': dict(q_lr=3e-5),
+    'q_lr_3e-4': dict(q_lr=3e-4),
+}
+
+def held_out_batches(warmup_ckpt, batch, seed, n=8):
+    "`n` batches of the warm-up generator drawn with a sampler no run uses (held out for the choices)."
+    ck = load_checkpoint(warmup_ckpt)
+    G = GDFQGenerator(10).train(); G.load_state_dict(ck['generator'])   # batch statistics, as in training (a local copy)
+    g = torch.Generator().manual_seed(10_000 + seed)
+    with torch.no_grad(): return [G(*G.sample_inputs(batch, g)) for _ in range(n)]
+
+def levers(a):
+    "The pipeline and each lever alone at W4A4 seed 0, from one warm-up; JSON with the held-out synthetic KL of each."
+    torch.set_num_threads(a.threads)
+    out_path = Path(a.out); out_path.parent.mkdir(parents=True, exist_ok=True)
+    ck_dir = Path(a.ckpt_dir) if a.ckpt_dir else out_path.parent/'zsq_ckpt_levers'
+    fp, test = pretrained_resnet20('cifar10'), cifar10_jpeg_testset(n=a.test_n)
+    names = list(LEVERS) if a.only_levers is None else a.only_levers.split(',')
+    unknown = [n for n in names if n not in LEVERS]
+    if unknown: raise SystemExit(f"--only-levers: unknown {unknown}; expected some of {list(LEVERS)}")
+    res = dict(benchmark='zsq_resnet20_levers', bits='W4A4', seed=0, method=a.method, akt=True,
+               test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', threads=a.threads,
+               budget=dict(warmup_iterations=a.warmup, iterations=a.iterations, batch_size=a.batch),
+               how_chosen='held-out synthetic: KL(FP||Q) of the final Q model on 8 batches of the warm-up generator '
+                          '(sampler seed 10000, used by no run); a lever is adopted if its KL is below the pipeline\'s. '
+                          'Test accuracies are reported only.', runs=[])
+    base = dict(w_bits=4, a_bits=4, method=a.method, akt=True, iterations=a.iterations, warmup_iterations=a.warmup,
+                batch_size=a.batch, seed=0, device='cpu', checkpoint_every=50, calib_source='synthetic',
+                quantile='auto', calib_batches=8, quantile_candidates=(None, 0.99999, 0.9999, 0.999, 0.995))
+    warm = ck_dir/'pipeline'/f"zsq_{ZSQConfig(**base).tag}_warmup.pt"
+    held = None
+    for name in names:
+        cfg = ZSQConfig(**{**base, **LEVERS[name], 'out_dir': str(ck_dir/name)})
+        t0 = time.time()
+        r = train_zsq(fp, test, cfg, warm_start=warm if name != 'pipeline' and warm.exists() else None)
+        held = held or held_out_batches(warm, a.batch, 0)
+        row = dict(lever=name, changes=LEVERS[name], **r.summary(), wall_s=round(time.time() - t0, 1),
+                   held_out_synthetic={k: round(v, 4) for k, v in output_agreement(fp, r.qmodel, held).items()})
+        res['runs'].append(row); print(json.dumps(row), flush=True)
+        out_path.write_text(json.dumps(res, indent=1))
+    adopt(res); out_path.write_text(json.dumps(res, indent=1)); print(json.dumps(res, indent=1))
+    return res
+
+def adopt(res):
+    "Mark each lever adopted or not by its held-out synthetic KL against the pipeline's (None without a pipeline run)."
+    pipe = next((r for r in res['runs'] if r['lever'] == 'pipeline'), None)
+    for r in res['runs']:
+        r['adopt_by_synthetic_kl'] = None if pipe is None or r is pipe else r['held_out_synthetic']['kl'] < pipe['held_out_synthetic']['kl']
+    return res
+
+def merge_levers(files, out):
+    "One levers JSON from shards run in parallel (same budget, same warm-up)."
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    res = {k: v for k, v in parts[0].items() if k != 'runs'}
+    res['runs'] = [r for p in parts for r in p['runs']]
+    res['merged_from'] = [str(f) for f in files]
+    Path(out).write_text(json.dumps(adopt(res), indent=1)); print(json.dumps(res, indent=1))
+    return res
+
 def summarize(res):
     "Mean and spread of the W3A3 seeds, mean throughput, total time."
     b = res['budget']; sub = 'main' if b['seed_iterations'] == b['iterations'] else 'seeds'
@@ -139,5 +219,7 @@ def merge(files, out):
 
 if __name__ == '__main__':
     args = parse(sys.argv[1:])
-    if args.merge: merge(args.merge, args.out)
+    if args.merge and args.levers: merge_levers(args.merge, args.out)
+    elif args.merge: merge(args.merge, args.out)
+    elif args.levers: levers(args)
     else: main(sys.argv[1:])
