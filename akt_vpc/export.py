@@ -15,7 +15,7 @@ from .quant import QConv2d, QLinear, QAct
 from .act_sites import trace
 
 # %% auto #0
-__all__ = ['fold_batchnorm', 'export_onnx', 'OnnxModule', 'runtime_ops']
+__all__ = ['fold_batchnorm', 'export_onnx', 'OnnxModule', 'runtime_ops', 'export_zsq_run']
 
 # %% ../nbs/08_export.ipynb #95bda2ca
 def _need(pkg:str):
@@ -149,3 +149,19 @@ def runtime_ops(path) -> Counter:
         so = _session_options(); so.optimized_model_filepath = str(Path(d)/'optimized.onnx')
         ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
         return Counter(n.op_type for n in onnx.load(so.optimized_model_filepath).graph.node)
+
+# %% ../nbs/08_export.ipynb #4362f4d0
+def export_zsq_run(run:dict, # what `akt_vpc.zsq.run_zsq` returned; the run must have kept a checkpoint (out_dir)
+                   path, # the .onnx file to write
+                  ) -> Path:
+    "Export the fine-tuned quantized model of a `run_zsq` run (rebuilt from its checkpoint) to ONNX."
+    from akt_vpc.core import load_checkpoint
+    from akt_vpc.models import cifar_resnet
+    from akt_vpc.quant import quantize_model, set_calibration
+    depth = {'digits': 8, 'resnet20_cifar10': 20}.get(run.get('model'))
+    if depth is None: raise ValueError(f"run: expected a run_zsq result for 'digits' or 'resnet20_cifar10', got model {run.get('model')!r}")
+    if not run.get('checkpoint'): raise ValueError("run: it kept no checkpoint to export from; run it with out_dir (akt-vpc zsq --out DIR)")
+    ck = load_checkpoint(run['checkpoint'])
+    q = quantize_model(cifar_resnet(depth), ck['config']['w_bits'], ck['config']['a_bits'])
+    q.load_state_dict(ck['qmodel'])
+    return export_onnx(set_calibration(q, False), path)
