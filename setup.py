@@ -38,7 +38,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["akt_vpc", "akt_vpc.*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={"dev": dev_requirements, "onnx": shlex.split(cfg.get("onnx_requirements", ""))},
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={

@@ -8,7 +8,7 @@ import importlib.util, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NEEDED = ['torch', 'torchvision', 'sklearn', 'cv2', 'safetensors', 'seaborn', 'ipywidgets', 'nbdev', 'pytest', 'xdist']
+NEEDED = ['torch', 'torchvision', 'sklearn', 'cv2', 'safetensors', 'seaborn', 'ipywidgets', 'nbdev', 'pytest', 'xdist', 'onnx', 'onnxruntime']
 
 
 def installed() -> bool:
