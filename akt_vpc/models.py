@@ -4,17 +4,16 @@
 
 # %% ../nbs/02_models.ipynb #7e6ffd65
 from __future__ import annotations
-import hashlib, os
 from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_range, check_choice, shared_file
+from . import core
+from .core import check_range, check_choice, shared_file, file_sha256, cache_dir, check_sha256
 
 # %% auto #0
 __all__ = ['PRETRAINED', 'conv3x3', 'BasicBlock', 'CifarResNet', 'cifar_resnet', 'resnet20', 'resnet32', 'resnet44', 'resnet56',
-           'file_sha256', 'cache_dir', 'fetch_weights', 'read_state_dict', 'load_weights', 'pretrained_resnet20',
-           'GDFQGenerator']
+           'fetch_weights', 'read_state_dict', 'load_weights', 'pretrained_resnet20', 'GDFQGenerator']
 
 # %% ../nbs/02_models.ipynb #fb07aef3
 def conv3x3(cin:int, cout:int, stride:int=1) -> nn.Conv2d:
@@ -94,39 +93,17 @@ PRETRAINED = {
                           '0d7818eb35f95925455f13e548a72cfd79faf9174e293faefba0dd56cef1e164'),
 }
 
-def file_sha256(path) -> str:
-    "Hex sha256 of a file, read in 1 MiB chunks."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
-
-def cache_dir() -> Path:
-    "Where downloaded weights are kept: `$AKT_VPC_CACHE` or `~/.cache/akt_vpc`."
-    return Path(os.environ.get('AKT_VPC_CACHE', Path.home()/'.cache'/'akt_vpc'))
-
 # %% ../nbs/02_models.ipynb #676836c3
 def fetch_weights(src:str|Path, # local path or http(s) URL
                   sha256:str|None=None, # expected sha256 (full or a prefix of >= 8 hex digits), checked when given
                   download:bool=False, # allow fetching a URL that is not cached yet
                  ) -> Path:
-    "A local file for `src`: the path itself, or the cached download of a URL; checks `sha256` when given."
-    s = str(src)
-    if s.startswith(('http://', 'https://')):
-        path = cache_dir()/s.rsplit('/', 1)[-1]
-        if not path.exists():
-            if not download:
-                raise FileNotFoundError(f"src: {s} is not cached at {path}; pass download=True to fetch it (needs internet)")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.hub.download_url_to_file(s, str(path), progress=True)
-    else:
-        path = Path(src)
-        if not path.is_file(): raise FileNotFoundError(f"src: no weight file at {path}")
-    if sha256 is not None:
-        if len(sha256) < 8: raise ValueError(f"sha256: expected at least 8 hex digits, got {sha256!r}")
-        digest = file_sha256(path)
-        if not digest.startswith(sha256.lower()):
-            raise ValueError(f"sha256: {path} has sha256 {digest}, expected {sha256}")
+    "A local file for `src`: the path itself, or the cached download of a URL (`akt_vpc.core.download`); checks `sha256`."
+    if str(src).startswith(('http://', 'https://')): return core.download(str(src), sha256=sha256, fetch=download)
+    path = Path(src)
+    if not path.is_file(): raise FileNotFoundError(f"src: no weight file at {path}")
+    bad = check_sha256(path, sha256)
+    if bad is not None: raise ValueError(f"sha256: {path} has {bad}")
     return path
 
 # %% ../nbs/02_models.ipynb #29da8e54
