@@ -106,10 +106,10 @@ def mask_labels(folder:str|Path, # one mask image per frame (natural order)
         out.append(int(np.any(m)))
     return np.array(out, np.int64)
 
-def _agree(name:str, a:np.ndarray, b:np.ndarray, what:str):
+def _agree(name:str, a:np.ndarray, b:np.ndarray, what:str, hint:str=''):
     "Raise when two label arrays of one video differ, naming the video and the frames (1-based)."
     bad = np.flatnonzero(a != b) + 1
-    if len(bad): raise ValueError(f"video {name!r}: {what} disagree at {len(bad)} frames (1-based: {bad[:8].tolist()}{'...' if len(bad) > 8 else ''})")
+    if len(bad): raise ValueError(f"video {name!r}: {what} disagree at {len(bad)} frames (1-based: {bad[:8].tolist()}{'...' if len(bad) > 8 else ''}){hint}")
 
 def _dirs(folder:Path) -> list[Path]:
     "Visible subfolders of `folder`, naturally sorted."
@@ -133,7 +133,7 @@ def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` a
         gt = root/'Test'/f'{v.name}_gt'
         if gt.is_dir() and (y is None or check_masks):
             ym = mask_labels(gt, len(v), v.name)
-            if y is not None: _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list")
+            if y is not None: _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list", "; load_ucsd(root, check_masks=False) reads the gt_frame list alone")
             y = ym
         v.labels = y
     return VideoDataset(root.name.lower().replace('ucsd', ''), train, test)
