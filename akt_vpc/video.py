@@ -105,6 +105,9 @@ class VideoFile:
         self._last = (i, cv2.cvtColor(fr, cv2.COLOR_BGR2RGB))
         return self._last[1]
 
+    def __getstate__(self):  # copies and pickles reopen the file on their first read
+        return {**self.__dict__, '_cap': None, '_next': 0, '_last': (None, None)}
+
     def __del__(self):
         if getattr(self, '_cap', None) is not None: self._cap.release()
 
