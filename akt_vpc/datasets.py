@@ -115,13 +115,17 @@ def _dirs(folder:Path) -> list[Path]:
     "Visible subfolders of `folder`, naturally sorted."
     return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.')), key=lambda p: natural_key(p.name))
 
+def _need(root:Path, subs, kind:str) -> Path:
+    "`root` if it holds every folder of `subs`, else a `ValueError` saying it is not a `kind` folder."
+    for sub in subs:
+        if not (root/sub).is_dir(): raise ValueError(f"root: {root} is not {kind} folder (no {sub}/ inside)")
+    return root
+
 def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` and `Test/`
               check_masks:bool=True, # compare the mask labels with the `.m` frame lists where both exist
              ) -> VideoDataset:
     "UCSD Ped1/Ped2 in the official layout: `.tif` frames, labels from `Test/UCSDped*.m` and the `TestNNN_gt` masks."
-    root = Path(root)
-    for sub in ('Train', 'Test'):
-        if not (root/sub).is_dir(): raise ValueError(f"root: {root} is not a UCSDped folder (no {sub}/ inside)")
+    root = _need(Path(root), ('Train', 'Test'), 'a UCSDped')
     train = [Video(p.name, list_frames(p)) for p in _dirs(root/'Train')]
     test = [Video(p.name, list_frames(p)) for p in _dirs(root/'Test') if not p.name.endswith('_gt')]
     ms = [p for p in sorted((root/'Test').glob('*.m')) if not p.name.startswith('.') and 'gt_frame' in p.read_text(errors='replace')]
@@ -195,9 +199,7 @@ def _videos(folder:Path) -> list[Path]:
 def load_avenue_videos(root:str|Path, # the `Avenue Dataset` folder (training_videos/, testing_videos/)
                       ) -> VideoDataset:
     "CUHK Avenue in the official layout: `.avi` videos, labels from `testing_label_mask/N_label.mat`."
-    root = Path(root)
-    for sub in ('training_videos', 'testing_videos'):
-        if not (root/sub).is_dir(): raise ValueError(f"root: {root} is not an Avenue folder (no {sub}/ inside)")
+    root = _need(Path(root), ('training_videos', 'testing_videos'), 'an Avenue')
     train = [Video(p.stem, VideoFile(p)) for p in _videos(root/'training_videos')]
     test = [Video(p.stem, VideoFile(p)) for p in _videos(root/'testing_videos')]
     gt = _avenue_gt(root)
