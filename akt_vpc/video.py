@@ -92,7 +92,7 @@ class VideoFile:
     def __getitem__(self, i:int) -> np.ndarray:
         i = int(i)
         if not 0 <= i < self.n_frames: raise IndexError(f"video {self.name!r}: frame {i} outside its {self.n_frames} frames")
-        if self._last[0] == i: return self._last[1]
+        if self._last[0] == i: return self._last[1].copy()  # a copy: callers may draw on it
         if self._cap is None or i < self._next:
             if self._cap is not None: self._cap.release()
             self._cap, self._next = cv2.VideoCapture(str(self.path)), 0
@@ -103,7 +103,7 @@ class VideoFile:
         if not ok: raise ValueError(f"video {self.name!r}: cannot read frame {i} of {self.path}")
         self._next += 1
         self._last = (i, cv2.cvtColor(fr, cv2.COLOR_BGR2RGB))
-        return self._last[1]
+        return self._last[1].copy()
 
     def __getstate__(self):  # copies and pickles reopen the file on their first read
         return {**self.__dict__, '_cap': None, '_next': 0, '_last': (None, None)}
