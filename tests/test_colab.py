@@ -3,14 +3,17 @@ CIFAR ResNets through ours, `akt-vpc zsq` on them, and (slow) the rehearsal of b
 
 The network entry points serve local files in the real formats (`tests/colab_harness.py`); nothing is downloaded.
 """
-import contextlib, io, json, os, sys
+import contextlib, io, json, os, subprocess, sys, tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from colab_harness import cifar_fixtures, weight_fixtures, served, rehearse, TUTORIALS  # noqa: E402
+from colab_harness import ROOT, cifar_fixtures, weight_fixtures, served, rehearse, TUTORIALS  # noqa: E402
+
+colab_test = pytest.mark.skipif('slow' not in os.environ.get('AKT_VPC_FLAGS', '').split() and not os.environ.get('AKT_VPC_COLAB_TEST'),
+                                reason='part of the Colab rehearsal: runs with AKT_VPC_FLAGS=slow or `make colab-test`')
 
 
 @pytest.fixture
@@ -79,9 +82,26 @@ def test_pretrained_names_offline(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match='download=True'): pretrained_cifar_resnet('resnet44_cifar100')
 
 
-@pytest.mark.skipif('slow' not in os.environ.get('AKT_VPC_FLAGS', '').split() and not os.environ.get('AKT_VPC_COLAB_TEST'),
-                    reason='the Colab rehearsal runs with AKT_VPC_FLAGS=slow (or `make colab-test`)')
+@colab_test
 def test_colab_rehearsal():
     "Every cell of both tutorials runs under Colab's conditions (see tests/colab_harness.py); the log lists each cell."
     done = rehearse(TUTORIALS)
     assert set(done) == {p.name for p in TUTORIALS} and all(n > 0 for n in done.values())
+
+
+@colab_test
+def test_widgets_on_ipywidgets7():
+    "The widget notebook's tests pass with ipywidgets 7.7.1 (Colab's) first on the path, installed in a folder of its own."
+    target = Path(os.environ.get('AKT_VPC_IPYWIDGETS7', Path(tempfile.gettempdir())/'akt_vpc_ipywidgets7'))
+    if not (target/'ipywidgets').is_dir():   # the Python side only: the front-end packages (widgetsnbextension, ...) are Colab's
+        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(target),
+                            'ipywidgets==7.7.1', 'ipython_genutils==0.2.0'], capture_output=True, text=True)
+        if r.returncode: pytest.skip(f'could not install ipywidgets 7.7.1 from the package registry: {r.stderr.strip()[-300:]}')
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(target), str(ROOT)])}
+    version = subprocess.run([sys.executable, '-c', 'import ipywidgets; print(ipywidgets.__version__)'], env=env,
+                             capture_output=True, text=True).stdout.strip()
+    assert version == '7.7.1', version
+    r = subprocess.run([sys.executable, '-m', 'pytest', 'tests/test_notebooks.py', '-n', '0', '-q', '-k', '21_widgets'],
+                       env=env, cwd=ROOT, capture_output=True, text=True)
+    print(r.stdout.strip().splitlines()[-1])
+    assert r.returncode == 0, r.stdout[-4000:]
