@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test slow-test docs-test
+.PHONY: install demo test slow-test docs-test colab-test
 install:
 	@$(PYTHON) tools/install.py
 
@@ -17,3 +17,8 @@ docs-test: install
 
 slow-test: install
 	@AKT_VPC_FLAGS=slow $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+# The Colab rehearsal: every cell of both tutorials on this CPU with the network served from local fixtures
+# (tests/colab_harness.py; its log lists each cell), and the widget explorers under ipywidgets 7.7.1 (Colab's).
+colab-test: install
+	@AKT_VPC_COLAB_TEST=1 $(PYTHON) -m pytest tests/test_colab.py -n 0 -s -q $(ARGS)

@@ -16,6 +16,7 @@ lic = licenses[cfg["license"]]
 min_python = cfg["min_python"]
 requirements = shlex.split(cfg.get("requirements", ""))
 dev_requirements = shlex.split(cfg.get("dev_requirements", ""))
+colab_requirements = shlex.split(cfg.get("colab_requirements", ""))  # pip install "akt_vpc[colab]": what the Colab tutorials add (YOLOv5's hubconf imports ultralytics)
 console_scripts = cfg.get("console_scripts", "").split()
 
 setuptools.setup(
@@ -38,7 +39,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["akt_vpc", "akt_vpc.*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements, "onnx": shlex.split(cfg.get("onnx_requirements", ""))},
+    extras_require={"dev": dev_requirements, "colab": colab_requirements, "onnx": shlex.split(cfg.get("onnx_requirements", ""))},
     python_requires=">=" + min_python,
     zip_safe=False,
     entry_points={

@@ -8,7 +8,7 @@ import argparse, json, sys, time
 import torch
 
 # %% auto #0
-__all__ = ['quant_demo', 'format_table', 'run_vad', 'build_parser', 'main']
+__all__ = ['USER_ERRORS', 'quant_demo', 'format_table', 'run_vad', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/30_cli.ipynb #29fad1b8
 def quant_demo(epochs:int=15, # training epochs of the full-precision model
@@ -107,14 +107,23 @@ def _names(s:str) -> tuple:
     if not out: raise argparse.ArgumentTypeError(f"expected comma-separated names, got {s!r}")
     return out
 
+class CLIError(Exception):
+    "A user error found while parsing the command line."
+
+class _Parser(argparse.ArgumentParser):
+    "An argument parser whose errors reach `main` as `CLIError` (one line there, not usage + message)."
+    def error(self, message): raise CLIError(message)
+
 def _add_common(p, device=True):
     p.add_argument('--seed', type=int, default=0, help='random seed')
+    p.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the full traceback of an error')
     if device: p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     p.add_argument('--json', action='store_true', help='print the result as JSON')
 
 def build_parser() -> argparse.ArgumentParser:
     "The `akt-vpc` argument parser."
-    p = argparse.ArgumentParser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
+    p = _Parser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
+    p.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
     d.add_argument('--iterations', type=int, default=300, help='ZSQ fine-tuning iterations')
@@ -126,7 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)), help="e.g. 'W8A8,W4A4' or '8,4'")
     _add_common(q)
     z = sub.add_parser('zsq', help='zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)')
-    z.add_argument('--model', default='digits', help="'digits' (embedded, trained here) or 'resnet20_cifar10' (shared/downloaded weights)")
+    z.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained CIFAR ResNet "
+                   "('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture ('resnet32', a torchvision classifier) with --weights")
+    z.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), 'cifar10_jpeg' (shared copy), "
+                   "'digits'; default: the pretrained model's own")
+    z.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
+    z.add_argument('--download', action=argparse.BooleanOptionalAction, default=True, help='fetch missing weights and data sets (--no-download: local files only)')
     z.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
     z.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
     z.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help='add AKT (--no-akt: the base method)')
@@ -134,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
     z.add_argument('--batch', type=int, default=32)
     z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
-    z.add_argument('--export', default=None, help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
+    z.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
     _add_common(z)
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
     v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
@@ -159,9 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _print(result, as_json, text):
     print(json.dumps(result, indent=1, default=str) if as_json else text)
 
+USER_ERRORS = (ValueError, OSError, CLIError)  # bad arguments, missing or unreadable files, failed downloads
+
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of the `akt-vpc` console script."
-    args = build_parser().parse_args(argv)
+    "Entry point of the `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try: return _run(build_parser().parse_args(argv))
+    except USER_ERRORS as e:
+        if '--debug' in argv: raise
+        print(f"akt-vpc: error: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
+        return 2
+
+def _run(args:argparse.Namespace) -> int:
+    "Run the parsed command; returns the exit status."
     t0 = time.time()
     if args.command == 'quant':
         table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
@@ -170,14 +194,11 @@ def main(argv:list[str]|None=None) -> int:
         from akt_vpc.zsq import run_zsq
         if len(args.bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(args.bits)}")
         (w, a), = args.bits
-        if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
-        res = run_zsq(args.model, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
-                      warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed)
-        if args.export:
-            from akt_vpc.export import export_zsq_run
-            res['onnx'] = str(export_zsq_run(res, args.export))
+        res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
+                      warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
+                      download=args.download, fp_epochs=args.fp_epochs)
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
-                                            f"{args.model} W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
+                                            f"{args.model} on {res['dataset']}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
         from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))

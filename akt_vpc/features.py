@@ -13,15 +13,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import cv2
-from .core import check_choice, check_range
+from . import core
+from .core import check_choice, check_range, cache_dir
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR100_MEAN',
-           'CIFAR100_STD', 'CLIP_RN101_SHA256', 'CLIP_RN101_URL', 'resolve_module', 'hooked_outputs', 'check_images',
-           'FeatureEncoder', 'ClipBottleneck', 'ClipTrunk', 'read_clip_visual', 'clip_rn101_file', 'ClipRN101Encoder',
-           'TorchvisionEncoder', 'CifarResNetEncoder', 'locally_aware', 'group_channels', 'object_features',
-           'check_features', 'spatial_vectors', 'temporal_vectors', 'frame_descriptors', 'temporal_pyramid',
-           'highlevel_vectors', 'gradient_histogram']
+           'CIFAR100_STD', 'CLIP_RN101_SHA256', 'CLIP_RN101_URL', 'CLIP_RN101_HF_URL', 'CLIP_RN101_SOURCES',
+           'resolve_module', 'hooked_outputs', 'check_images', 'FeatureEncoder', 'ClipBottleneck', 'ClipTrunk',
+           'read_clip_visual', 'clip_rn101_file', 'ClipRN101Encoder', 'TorchvisionEncoder', 'CifarResNetEncoder',
+           'locally_aware', 'group_channels', 'object_features', 'check_features', 'spatial_vectors',
+           'temporal_vectors', 'frame_descriptors', 'temporal_pyramid', 'highlevel_vectors', 'gradient_histogram']
 
 # %% ../nbs/12_features.ipynb #84cd6eb0
 def resolve_module(model:nn.Module, # the network
@@ -161,6 +162,9 @@ class ClipTrunk(nn.Module):
 # %% ../nbs/12_features.ipynb #ad63e8e6
 CLIP_RN101_SHA256 = '8fa8567bab74a42d41c5915025a8e4538c3bdbe8804a470a72f30b0d94fab599'
 CLIP_RN101_URL = f'https://openaipublic.azureedge.net/clip/models/{CLIP_RN101_SHA256}/RN101.pt'
+CLIP_RN101_HF_URL = 'https://huggingface.co/timm/resnet101_clip.openai/resolve/main/open_clip_pytorch_model.bin'
+CLIP_RN101_SOURCES = ((CLIP_RN101_URL, 'RN101.pt', CLIP_RN101_SHA256), # OpenAI's TorchScript archive (fp16)
+                      (CLIP_RN101_HF_URL, 'RN101_open_clip.bin', None)) # the same weights as open_clip's state dict (no published hash)
 
 def read_clip_visual(path:str|Path) -> dict[str, torch.Tensor]:
     "The float32 visual-tower state dict of a CLIP checkpoint (TorchScript archive or plain state dict)."
@@ -177,19 +181,20 @@ def read_clip_visual(path:str|Path) -> dict[str, torch.Tensor]:
     if any(k.startswith('visual.') for k in sd): sd = {k[7:]: v for k, v in sd.items() if k.startswith('visual.')}
     return {k: v.float() for k, v in sd.items()}
 
-def clip_rn101_file(path:str|Path|None=None, # a local checkpoint; None: the cached official file
-                    download:bool=True, # allow fetching the official checkpoint (about 280 MB; Colab)
+def clip_rn101_file(path:str|Path|None=None, # a local checkpoint; None: a cached or downloaded one
+                    download:bool=True, # allow fetching (about 280 MB; Colab)
                    ) -> Path:
-    "A local file holding CLIP RN101's weights, downloaded and sha256-checked if needed."
-    from akt_vpc.models import fetch_weights
+    "A local file holding CLIP RN101's weights: `path`, else the first of `CLIP_RN101_SOURCES` that is cached or downloads."
     if path is not None:
         if not Path(path).is_file(): raise FileNotFoundError(f"path: no CLIP checkpoint at {path}")
         return Path(path)
-    try: return fetch_weights(CLIP_RN101_URL, sha256=CLIP_RN101_SHA256, download=download)
-    except FileNotFoundError as e:
-        raise FileNotFoundError(f"CLIP RN101 weights are not cached ({e}). Pass download=True (needs internet, e.g. Colab), "
-                                f"or download {CLIP_RN101_URL} yourself and pass path=...; "
-                                "`pip install git+https://github.com/openai/CLIP` saves it to ~/.cache/clip/RN101.pt") from None
+    tried = []
+    for url, fname, sha in CLIP_RN101_SOURCES:
+        try: return core.download(url, fname, sha, fetch=download)
+        except OSError as e: tried.append(f"{url}: {e}")
+    raise FileNotFoundError("CLIP RN101 weights: " + ("not cached" if not download else "no source gave them") + "; tried "
+                            + ' | '.join(tried) + f". Download either URL yourself and pass path=..., or put the file in {cache_dir()} "
+                            "as RN101.pt (OpenAI's) or RN101_open_clip.bin (open_clip's)" + ("; or pass download=True (needs internet, e.g. Colab)" if not download else ''))
 
 class ClipRN101Encoder(FeatureEncoder):
     "OpenAI CLIP RN101's visual trunk read at layer2[-1] and layer3[-1] (VPC's encoder)."
@@ -205,6 +210,8 @@ class ClipRN101Encoder(FeatureEncoder):
             own = [k for k in trunk.state_dict() if not k.endswith('num_batches_tracked')]
             missing = [k for k in own if k not in sd]
             if missing: raise ValueError(f"path: not a CLIP RN101 visual checkpoint; missing {missing[:3]}... ({len(missing)} keys)")
+            shapes = {k: (tuple(sd[k].shape), tuple(v.shape)) for k, v in trunk.state_dict().items() if k in own and sd[k].shape != v.shape}
+            if shapes: raise ValueError(f"path: not a CLIP RN101 visual checkpoint; shapes differ (file, trunk): {dict(list(shapes.items())[:3])}")
             trunk.load_state_dict({k: sd[k] for k in own}, strict=False)
         mean, std = (None, None) if bgr_quirk else (CLIP_MEAN, CLIP_STD)
         super().__init__(trunk.eval().requires_grad_(False), layers, mean, std, input_size=224, bgr=bgr_quirk, signed=bgr_quirk)

@@ -12,8 +12,8 @@ from .core import check_range, check_choice, pick_device
 from .video import Video, clip_starts
 
 # %% auto #0
-__all__ = ['COCO_VAD_CLASSES', 'square_boxes', 'median_background', 'MotionDetector', 'YoloDetector', 'ClipObjects',
-           'clip_objects', 'crop_tubes']
+__all__ = ['COCO_VAD_CLASSES', 'YOLOV5_REPO', 'square_boxes', 'median_background', 'MotionDetector', 'load_yolov5',
+           'YoloDetector', 'ClipObjects', 'clip_objects', 'crop_tubes']
 
 # %% ../nbs/11_objects.ipynb #72de974e
 def square_boxes(boxes, # (K, 4) x1, y1, x2, y2 in pixels
@@ -55,6 +55,12 @@ class MotionDetector:
 
     def background(self, video): return median_background(video, self.n_background)
 
+    @property
+    def device(self) -> torch.device: return torch.device('cpu')
+    def to(self, device) -> MotionDetector:
+        "Nothing to move (OpenCV on the CPU); returns `self`, so that every detector takes `.to(device)`."
+        return self
+
     def mask(self, frame_gray:np.ndarray, background:np.ndarray) -> np.ndarray:
         "Foreground mask (H, W) bool of one grey frame."
         k = (self.blur, self.blur)
@@ -76,32 +82,66 @@ class MotionDetector:
 
 # %% ../nbs/11_objects.ipynb #58825db0
 COCO_VAD_CLASSES = (0, 1, 2, 3, 7) # person, bicycle, car, motorcycle, truck
+YOLOV5_REPO = 'ultralytics/yolov5'
+
+def load_yolov5(variant:str='yolov5l', # yolov5n / s / m / l / x
+                repo:str=YOLOV5_REPO, # torch.hub repository ('owner/name[:ref]'), or a local folder with `source='local'`
+                source:str='github', # torch.hub's source: 'github' or 'local'
+               ):
+    "YOLOv5 with COCO weights from torch.hub, the repository trusted without asking; a clear error when `ultralytics` is missing."
+    try: return torch.hub.load(repo, variant, pretrained=True, trust_repo=True, source=source)
+    except ModuleNotFoundError as e:
+        if (e.name or '').split('.')[0] != 'ultralytics': raise
+        raise ImportError('detector: YOLOv5 from torch.hub needs the `ultralytics` package, which its hubconf.py imports: '
+                          'pip install "akt_vpc[colab]" (or pip install ultralytics)') from e
 
 class YoloDetector:
-    "YOLOv5 boxes of the VAD classes on one RGB frame (weights come from torch.hub: online only)."
-    def __init__(self, variant:str='yolov5l', # yolov5s / m / l / x
+    "YOLOv5 boxes of the VAD classes on RGB frames (weights come from torch.hub: online only)."
+    def __init__(self, variant:str='yolov5l', # yolov5n / s / m / l / x
                  conf:float=0.6, # confidence threshold
                  classes=COCO_VAD_CLASSES, # COCO class ids kept
                  device='auto', # where the model runs
                  model=None, # an already loaded model (skips torch.hub)
+                 batch_size:int=16, # frames per forward pass in `clip_objects`
                 ):
         check_choice('variant', variant, ['yolov5n', 'yolov5s', 'yolov5m', 'yolov5l', 'yolov5x'])
-        check_range('conf', conf, 0., 1.)
-        self.variant, self.conf, self.classes, self.device, self._model = variant, conf, tuple(classes), pick_device(device), model
+        check_range('conf', conf, 0., 1.); check_range('batch_size', batch_size, 1, None, int)
+        self.variant, self.conf, self.classes, self.batch_size, self._model = variant, conf, tuple(classes), batch_size, model
+        self.to(device)
+
+    @property
+    def device(self) -> torch.device: return self._device
+
+    def to(self, device) -> YoloDetector:
+        "Run on `device` from now on (the model moves too, once loaded); returns `self`."
+        self._device = pick_device(device)
+        if isinstance(self._model, torch.nn.Module): self._model.to(self._device)
+        return self
 
     @property
     def model(self):
-        "The YOLOv5 model, loaded from torch.hub ('ultralytics/yolov5') on first use."
-        if self._model is None:
-            self._model = torch.hub.load('ultralytics/yolov5', self.variant, pretrained=True).to(self.device).eval()
+        "The YOLOv5 model, loaded from torch.hub on first use."
+        if self._model is None: self._model = load_yolov5(self.variant).to(self.device).eval()
         return self._model
 
+    def parameters(self):
+        "The model's parameters (loads it), as for a module."
+        return self.model.parameters() if isinstance(self.model, torch.nn.Module) else iter(())
+
+    def detect_batch(self, frames:list) -> list[np.ndarray]:
+        "Per RGB frame (H, W, 3) uint8: boxes (K, 4) x1, y1, x2, y2 of the kept classes above `conf`."
+        if not frames: return []
+        with torch.no_grad(): res = self.model(list(frames))
+        out = []
+        for x in res.xyxy[:len(frames)]:
+            d = x.detach().cpu().numpy().reshape(-1, 6)
+            d = d[(d[:, 4] >= self.conf) & np.isin(d[:, 5].astype(int), self.classes)]
+            out.append(d[:, :4].round().astype(np.int64))
+        return out
+
     def detect(self, frame_rgb:np.ndarray, background=None) -> tuple[np.ndarray, None]:
-        "Boxes (K, 4) x1, y1, x2, y2 of the kept classes above `conf`; no mask (None)."
-        with torch.no_grad(): res = self.model(frame_rgb)
-        d = res.xyxy[0].detach().cpu().numpy().reshape(-1, 6)
-        d = d[(d[:, 4] >= self.conf) & np.isin(d[:, 5].astype(int), self.classes)]
-        return d[:, :4].round().astype(np.int64), None
+        "Boxes of one frame (see `detect_batch`); no mask (None)."
+        return self.detect_batch([frame_rgb])[0], None
 
 # %% ../nbs/11_objects.ipynb #82e2bedb
 @dataclass
@@ -119,14 +159,17 @@ def clip_objects(video:Video, # the video
                  background:np.ndarray|None=None, # motion detector background; None: the video's median
                 ) -> list[ClipObjects]:
     "Detect objects on the middle frame of every clip of `video`."
-    if isinstance(detector, MotionDetector) and background is None: background = detector.background(video)
-    out = []
-    for s in clip_starts(len(video), T):
-        m = s + T // 2
-        if isinstance(detector, MotionDetector): boxes, lab = detector.detect(video.frame(m, gray=True), background)
-        else: boxes, lab = detector.detect(video.frame(m)); lab = None
-        masks = [None if lab is None else lab == i + 1 for i in range(len(boxes))]
-        out.append(ClipObjects(int(s), boxes, square_boxes(boxes, lab.shape if lab is not None else video.shape, f), masks))
+    starts, out = clip_starts(len(video), T), []
+    if isinstance(detector, MotionDetector):
+        if background is None: background = detector.background(video)
+        for s in starts:
+            boxes, lab = detector.detect(video.frame(s + T // 2, gray=True), background)
+            out.append(ClipObjects(int(s), boxes, square_boxes(boxes, lab.shape, f), [lab == i + 1 for i in range(len(boxes))]))
+        return out
+    bs = getattr(detector, 'batch_size', 1)
+    for k in range(0, len(starts), bs):  # middle frames of `batch_size` clips at once
+        for s, boxes in zip(starts[k:k+bs], detector.detect_batch([video.frame(s + T // 2) for s in starts[k:k+bs]])):
+            out.append(ClipObjects(int(s), boxes, square_boxes(boxes, video.shape, f), [None] * len(boxes)))
     return out
 
 def crop_tubes(frames:np.ndarray, # (T, H, W, 3) uint8 RGB frames of one clip

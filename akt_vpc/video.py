@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import cv2
-import scipy.io
-from .core import shared_file, missing_reason, check_range, check_choice
+from .core import check_range, check_choice
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'ANOMALY_KINDS', 'natural_key', 'list_frames', 'read_frame', 'read_video_file', 'Video',
-           'clip_starts', 'frame_scores', 'VideoDataset', 'mat_labels', 'load_ano_pred', 'load_ped2', 'load_avenue',
-           'load_shanghaitech', 'load_iitb', 'load_folder', 'load_dataset', 'street_scene']
+__all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'ANOMALY_KINDS', 'natural_key', 'list_frames', 'read_frame', 'read_video_file',
+           'VideoFile', 'Video', 'clip_starts', 'frame_scores', 'VideoDataset', 'load_folder', 'street_scene']
 
 # %% ../nbs/10_video.ipynb #2cf24a25
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
@@ -30,10 +28,10 @@ def natural_key(name:str|Path # a file name or path
 def list_frames(folder:str|Path, # a folder of image files, one per frame
                 name:str|None=None, # the video's name, for error messages
                ) -> list[Path]:
-    "The image files of `folder` in natural order; a `ValueError` naming the video when there are none."
+    "The image files of `folder` in natural order (hidden `._*` files skipped); a `ValueError` naming the video when there are none."
     folder = Path(folder); name = name or folder.name
     if not folder.is_dir(): raise ValueError(f"video {name!r}: frame folder {folder} does not exist")
-    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS), key=natural_key)
+    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.')), key=natural_key)
     if not files: raise ValueError(f"video {name!r}: no frames ({'/'.join(IMAGE_EXTS)}) in {folder}")
     return files
 
@@ -70,19 +68,62 @@ def read_video_file(path:str|Path, # a video file cv2.VideoCapture can open
     if not frames: raise ValueError(f"video {Path(path).stem!r}: no frames could be decoded from {path}")
     return np.stack(frames)
 
+# %% ../nbs/10_video.ipynb #a3ce6251
+class VideoFile:
+    "The frames of a video file, decoded on demand: RGB uint8 (H, W, 3) by index."
+    def __init__(self, path:str|Path, # a video file cv2.VideoCapture can open
+                 name:str|None=None, # the video's name, for error messages
+                ):
+        self.path, self.name = Path(path), name or Path(path).stem
+        if not self.path.is_file(): raise ValueError(f"video {self.name!r}: no video file at {self.path}")
+        self._cap, self._next, self._last = None, 0, (None, None)
+        cap = cv2.VideoCapture(str(self.path)); n = 0
+        try:
+            ok, first = cap.read()
+            if not ok: raise ValueError(f"video {self.name!r}: no frames could be decoded from {self.path}")
+            n = 1
+            while cap.grab(): n += 1
+        finally: cap.release()
+        self.n_frames, self.hw = n, tuple(first.shape[:2])
+
+    def __len__(self): return self.n_frames
+    def __repr__(self): return f"VideoFile({str(self.path)!r}, {self.n_frames} frames)"
+
+    def __getitem__(self, i:int) -> np.ndarray:
+        i = int(i)
+        if not 0 <= i < self.n_frames: raise IndexError(f"video {self.name!r}: frame {i} outside its {self.n_frames} frames")
+        if self._last[0] == i: return self._last[1].copy()  # a copy: callers may draw on it
+        if self._cap is None or i < self._next:
+            if self._cap is not None: self._cap.release()
+            self._cap, self._next = cv2.VideoCapture(str(self.path)), 0
+        while self._next < i:
+            if not self._cap.grab(): raise ValueError(f"video {self.name!r}: cannot read frame {self._next} of {self.path}")
+            self._next += 1
+        ok, fr = self._cap.read()
+        if not ok: raise ValueError(f"video {self.name!r}: cannot read frame {i} of {self.path}")
+        self._next += 1
+        self._last = (i, cv2.cvtColor(fr, cv2.COLOR_BGR2RGB))
+        return self._last[1].copy()
+
+    def __getstate__(self):  # copies and pickles reopen the file on their first read
+        return {**self.__dict__, '_cap': None, '_next': 0, '_last': (None, None)}
+
+    def __del__(self):
+        if getattr(self, '_cap', None) is not None: self._cap.release()
+
 # %% ../nbs/10_video.ipynb #091608ed
 @dataclass
 class Video:
-    "A named video: frame paths (read lazily) or an in-memory uint8 array, and optional 0/1 frame labels."
+    "A named video: frame paths or a `VideoFile` (read lazily), or an in-memory uint8 array, and optional 0/1 frame labels."
     name:str # e.g. '01' or 'testing/01'
-    frames:list|np.ndarray # list of image paths, or uint8 array (N, H, W) / (N, H, W, 3) RGB
+    frames:list|np.ndarray|VideoFile # list of image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3) RGB
     labels:np.ndarray|None=None # (N,) 0/1 per frame, or None for unlabelled (training) videos
 
     def __post_init__(self):
         if isinstance(self.frames, np.ndarray):
             if self.frames.ndim not in (3, 4) or self.frames.dtype != np.uint8:
                 raise ValueError(f"video {self.name!r}: frames: expected uint8 (N,H,W) or (N,H,W,3), got {self.frames.dtype} {self.frames.shape}")
-        else: self.frames = [Path(p) for p in self.frames]
+        elif not isinstance(self.frames, VideoFile): self.frames = [Path(p) for p in self.frames]
         if len(self.frames) == 0: raise ValueError(f"video {self.name!r}: has no frames")
         if self.labels is not None:
             lab = np.asarray(self.labels).reshape(-1)
@@ -95,7 +136,7 @@ class Video:
 
     def frame(self, i:int, gray:bool=False, size:tuple|None=None) -> np.ndarray:
         "Frame `i` as uint8 RGB (H, W, 3) or grey (H, W), optionally resized to `size=(H, W)`."
-        if isinstance(self.frames, np.ndarray): return _convert(self.frames[i], gray, size)
+        if isinstance(self.frames, (np.ndarray, VideoFile)): return _convert(self.frames[i], gray, size)
         return read_frame(self.frames[i], gray, size, video=self.name)
 
     def load(self, gray:bool=False, size:tuple|None=None, start:int=0, stop:int|None=None) -> np.ndarray:
@@ -105,6 +146,7 @@ class Video:
     @property
     def shape(self) -> tuple:
         "(H, W) of the stored frames."
+        if isinstance(self.frames, VideoFile): return self.frames.hw
         return tuple(self.frame(0, gray=True).shape[:2])
 
 # %% ../nbs/10_video.ipynb #05176221
@@ -146,81 +188,18 @@ class VideoDataset:
         return f"VideoDataset({self.name!r}, {len(self.train)} train videos / {sum(map(len, self.train))} frames, {len(self.test)} test videos / {sum(map(len, self.test))} frames)"
 
 # %% ../nbs/10_video.ipynb #ff798890
-def mat_labels(mat_path:str|Path, # the ano_pred `<ds>.mat` file with a `gt` cell
-               lengths:list, # frames per test video, in order
-               names:list|None=None, # video names, for error messages
-              ) -> list[np.ndarray]:
-    "Frame labels from a `gt` cell of 1-based inclusive `[start; end]` ranges (one 2xK array per video)."
-    gt = scipy.io.loadmat(str(mat_path))['gt'].ravel()
-    names = names or [str(i+1) for i in range(len(lengths))]
-    if len(gt) != len(lengths): raise ValueError(f"{mat_path}: gt has {len(gt)} videos, but {len(lengths)} test videos were found")
-    out = []
-    for g, n, nm in zip(gt, lengths, names):
-        g = np.asarray(g, dtype=np.int64)
-        g = g.reshape(2, -1) if g.size == 2 or g.shape[0] == 2 else g.T  # a single event may load as a length-2 vector
-        y = np.zeros(n, np.int64)
-        for s, e in g.T:
-            if s < 1 or e > n or s > e: raise ValueError(f"video {nm!r}: anomaly range [{s}, {e}] outside its {n} frames")
-            y[s-1:e] = 1
-        out.append(y)
-    return out
-
 def _video_entry(p:Path, name:str, labels=None) -> Video:
     "A `Video` from a frame folder or a video file."
     if p.is_dir(): return Video(name, list_frames(p, name), labels)
-    return Video(name, read_video_file(p), labels)
+    return Video(name, VideoFile(p, name), labels)
 
 def _entries(folder:Path) -> list[Path]:
-    "Frame folders and video files directly inside `folder`, naturally sorted."
+    "Frame folders and video files directly inside `folder` (hidden ones skipped), naturally sorted."
     if not folder.is_dir(): raise ValueError(f"folder {folder} does not exist")
-    es = [p for p in folder.iterdir() if p.is_dir() or p.suffix.lower() in VIDEO_EXTS]
+    es = [p for p in folder.iterdir() if not p.name.startswith('.') and (p.is_dir() or p.suffix.lower() in VIDEO_EXTS)]
     es = sorted(es, key=lambda p: natural_key(p.name))
     if not es: raise ValueError(f"folder {folder}: no frame folders or video files inside")
     return es
-
-# %% ../nbs/10_video.ipynb #8894be06
-def load_ano_pred(root:str|Path, # e.g. .../ped2, holding training/ testing/ and <name>.mat
-                  name:str|None=None, # data set name; default the folder's name
-                 ) -> VideoDataset:
-    "Ped2 or Avenue in the ano_pred layout, test labels from the `.mat` ground truth."
-    root = Path(root); name = name or root.name
-    train = [_video_entry(p, p.name) for p in _entries(root/'training'/'frames')]
-    test = [_video_entry(p, p.name) for p in _entries(root/'testing'/'frames')]
-    mats = [root/f'{name}.mat'] if (root/f'{name}.mat').exists() else sorted(root.glob('*.mat'))
-    if mats:
-        for v, y in zip(test, mat_labels(mats[0], [len(v) for v in test], [v.name for v in test])):
-            v.labels = y
-    return VideoDataset(name, train, test)
-
-def load_ped2(root:str|Path|None=None # default: the shared data's ped2 folder
-             ) -> VideoDataset:
-    "UCSD Ped2 (16 training, 12 test videos)."
-    if root is None:
-        root = shared_file('ped2/ped2.mat')
-        if root is None: raise FileNotFoundError(missing_reason('ped2/ped2.mat').replace('SKIPPED: ', ''))
-        root = root.parent
-    return load_ano_pred(root, 'ped2')
-
-def load_avenue(root:str|Path # the avenue folder (ano_pred layout)
-               ) -> VideoDataset:
-    "CUHK Avenue (16 training, 21 test videos)."
-    return load_ano_pred(root, 'avenue')
-
-def load_shanghaitech(root:str|Path # holding training/, testing/, testframemask/
-                     ) -> VideoDataset:
-    "ShanghaiTech: frame folders (or video files) and `testframemask/<vid>.npy` labels."
-    root = Path(root)
-    train = [_video_entry(p, p.stem) for p in _entries(root/'training')]
-    test = [_video_entry(p, p.stem, np.load(root/'testframemask'/f'{p.stem}.npy')) for p in _entries(root/'testing')]
-    return VideoDataset('shanghaitech', train, test)
-
-def load_iitb(root:str|Path # holding training/, testing/, groundtruth/
-             ) -> VideoDataset:
-    "IITB-Corridor: `{training,testing}/<vid>/` frames and `groundtruth/<vid>/<vid>.npy` labels."
-    root = Path(root)
-    train = [_video_entry(p, p.stem) for p in _entries(root/'training')]
-    test = [_video_entry(p, p.stem, np.load(root/'groundtruth'/p.stem/f'{p.stem}.npy')) for p in _entries(root/'testing')]
-    return VideoDataset('iitb', train, test)
 
 # %% ../nbs/10_video.ipynb #9cba5bb4
 def load_folder(path:str|Path # a frame folder, a video file, or a folder of frame folders / video files
@@ -232,21 +211,13 @@ def load_folder(path:str|Path # a frame folder, a video file, or a folder of fra
     if any(q.suffix.lower() in IMAGE_EXTS for q in p.iterdir()): return [_video_entry(p, p.name)]
     return [_video_entry(q, q.stem) for q in _entries(p)]
 
-def load_dataset(spec:str|Path|VideoDataset, # 'street_scene', 'ped2', or a folder (layout detected)
-                 **kwargs, # passed to `street_scene`
-                ) -> VideoDataset:
-    "A `VideoDataset` from a name or a folder: ano_pred, ShanghaiTech, IITB, or `training/` + `testing/` folders."
-    if isinstance(spec, VideoDataset): return spec
-    if spec == 'street_scene': return street_scene(**kwargs)
-    if spec == 'ped2': return load_ped2()
-    root = Path(spec)
-    if not root.is_dir(): raise ValueError(f"dataset: expected 'street_scene', 'ped2' or an existing folder, got {spec!r}")
-    if (root/'training'/'frames').is_dir(): return load_ano_pred(root)
-    if (root/'testframemask').is_dir(): return load_shanghaitech(root)
-    if (root/'groundtruth').is_dir(): return load_iitb(root)
-    if (root/'training').is_dir() and (root/'testing').is_dir():
-        return VideoDataset(root.name, load_folder(root/'training'), load_folder(root/'testing'))
-    raise ValueError(f"dataset: {root} has none of the known layouts (training/frames, testframemask, groundtruth, training+testing)")
+_IN_DATASETS = ('mat_labels', 'load_ano_pred', 'load_ped2', 'load_avenue', 'load_shanghaitech', 'load_iitb', 'load_dataset')
+
+def __getattr__(name):  # the benchmark loaders live in akt_vpc.datasets; `from akt_vpc.video import load_dataset` still works
+    if name in _IN_DATASETS:
+        from akt_vpc import datasets
+        return getattr(datasets, name)
+    raise AttributeError(f"module 'akt_vpc.video' has no attribute {name!r}")
 
 # %% ../nbs/10_video.ipynb #ddd17063
 ANOMALY_KINDS = ('fast', 'wrong_direction', 'odd_shape')

@@ -53,6 +53,8 @@ class Explorer:
             with self.out: clear_output(wait=True); display(self.fig)
 
     def _repr_mimebundle_(self, **kwargs): return self.ui._repr_mimebundle_(**kwargs)
+    if not hasattr(W.Widget, '_repr_mimebundle_'):   # ipywidgets 7 (Colab's) shows widgets through `_ipython_display_`
+        def _ipython_display_(self, **kwargs): self.ui._ipython_display_(**kwargs)
 
 # %% ../nbs/21_widgets.ipynb #0ce7e49d
 class AttentionExplorer(Explorer):

@@ -260,8 +260,9 @@ def digits_fp_model(epochs:int=15, depth:int=8, seed:int=0, device='auto') -> nn
     torch.manual_seed(seed)  # the initial weights too, not only the training order
     return fit_classifier(cifar_resnet(depth), digits_dataset('train'), epochs=epochs, seed=seed, device=device)
 
-def run_zsq(model:str='digits', # 'digits' (embedded, trained here) or 'resnet20_cifar10' (shared weights)
-            dataset:str|None=None, # test data: None picks the model's ('digits' test split / 'cifar10_jpeg')
+def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
+            dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or a Dataset; None: a named model's own
+            weights:str|None=None, # a weights file for an architecture name ('resnet32', a torchvision classifier)
             w_bits:int=4, a_bits:int=4, # bit-widths
             method:str='adadfq', # 'gdfq', 'adadfq', 'hast'
             akt:bool=True, # add AKT
@@ -271,24 +272,30 @@ def run_zsq(model:str='digits', # 'digits' (embedded, trained here) or 'resnet20
             device:str='auto', # where to run
             out_dir:str|None=None, # checkpoints (and resume) when given
             seed:int=0, # the run's seed
+            download:bool=True, # fetch public weights and torchvision's CIFAR when missing; False: local files only
             fp_epochs:int=15, # 'digits' only: epochs of the FP model
             **cfg_kwargs, # any other `ZSQConfig` field
            ) -> dict:
-    "Zero-shot quantize a model and return FP, quantized-only and fine-tuned accuracies as a dict."
-    from akt_vpc.data import digits_dataset, cifar10_jpeg_testset
-    from akt_vpc.models import pretrained_resnet20
-    check_choice('model', model, ['digits', 'resnet20_cifar10'])
-    dataset = dataset or ('digits' if model == 'digits' else 'cifar10_jpeg')
-    check_choice('dataset', dataset, ['digits', 'cifar10_jpeg'])
+    "Zero-shot quantize a model and return FP, quantized-only and fine-tuned top-1 on a test set as a dict."
+    from akt_vpc.data import eval_dataset, NUM_CLASSES, EVAL_SETS
+    from akt_vpc.models import classifier, PRETRAINED
+    name = lambda o: o if isinstance(o, str) else type(o).__name__
+    if dataset is None:
+        if not (isinstance(model, str) and (model == 'digits' or model in PRETRAINED)):
+            raise ValueError(f"dataset: expected one of {list(NUM_CLASSES)} or a Dataset for model {name(model)!r}, got None")
+        dataset = model.rsplit('_', 1)[-1]   # 'digits', or the data set a pretrained name ends with
+    if isinstance(dataset, str): check_choice('dataset', dataset, EVAL_SETS)
     cfg_kwargs = {'calib_source': 'synthetic', 'quantile': 'auto', **cfg_kwargs}   # the data-free range setting of the bench
     cfg = ZSQConfig(w_bits=w_bits, a_bits=a_bits, method=method, akt=akt, iterations=iterations,
                     warmup_iterations=warmup_iterations, batch_size=batch_size, device=device, out_dir=out_dir,
                     seed=seed, **cfg_kwargs)
     t0 = time.time()
-    fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else pretrained_resnet20('cifar10')
-    test = digits_dataset('test') if dataset == 'digits' else cifar10_jpeg_testset()
+    fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else classifier(model, weights, download)
+    if isinstance(dataset, str) and _num_classes(fp) != NUM_CLASSES[dataset]:
+        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {_num_classes(fp)}")
+    test = eval_dataset(dataset, download=download)
     res = train_zsq(fp, test, cfg)
-    return dict(model=model, dataset=dataset, **res.summary(), seconds=round(time.time() - t0, 1),
+    return dict(model=name(model), dataset=name(dataset), **res.summary(), seconds=round(time.time() - t0, 1),
                 checkpoint=str(res.checkpoint) if res.checkpoint else None)
 
 def zsq_demo(w_bits:int=4, a_bits:int=4, iterations:int=300, device:str='auto', **kwargs) -> dict:
