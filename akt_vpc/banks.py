@@ -23,8 +23,10 @@ class Clip:
                  objects=None, # `akt_vpc.objects.ClipObjects` of the middle frame (boxes, squares, masks), or None
                  encoder=None, # a `FeatureEncoder`, or None
                  gray:np.ndarray|None=None, # (T, H, W) uint8 grey frames if already converted
+                 background:np.ndarray|None=None, # (H, W) static background the objects were found against (motion detector), or None
                 ):
         self.frames, self.objects, self.encoder, self._gray, self._cache = frames, objects, encoder, gray, {}
+        self.background = background
 
     @property
     def T(self) -> int: return len(self.frames)

@@ -30,7 +30,7 @@ class TubeBank(Bank):
         "F of the clip's objects, (N, C', T, 28, 28), shared by the memories with the same crop side and C'."
         enc = clip.encoder; s = self.size or enc.input_size
         def make():
-            return object_features(enc, crop_tubes(clip.frames, clip.objects.squares, size=s), c_out=min(self.c_out, sum(enc.channels.values())))
+            return object_features(enc, crop_tubes(clip.frames, clip.objects.squares, size=s), c_out=min(self.c_out, sum(enc.channels.values())), size=s)
         return clip.cached(('tubes', s, self.c_out), make)
     def extract(self, clip): return self.from_features(self.features(clip))
 
@@ -60,9 +60,10 @@ class HighlevelBank(Bank):
 def appearance_vectors(encoder, # a `FeatureEncoder`
                        frame_rgb:np.ndarray, # (H, W, 3) uint8 middle frame of the clip
                        boxes:np.ndarray, # (N, 4) tight boxes x1, y1, x2, y2
+                       size:int|None=None, # crop side fed to the encoder (None: its `input_size`)
                       ) -> torch.Tensor:
-    "Tight appearance: each box's crop resized to the encoder's input side, maps averaged over space and concatenated: (N, 1, D)."
-    D = sum(encoder.channels.values()); s = encoder.input_size
+    "Tight appearance: each box's crop resized to `size`, maps averaged over space and concatenated: (N, 1, D)."
+    D = sum(encoder.channels.values()); s = size or encoder.input_size
     if len(boxes) == 0: return torch.zeros(0, 1, D)
     crops = np.stack([cv2.resize(frame_rgb[y1:max(y2, y1+1), x1:max(x2, x1+1)], (s, s), interpolation=cv2.INTER_LINEAR) for x1, y1, x2, y2 in boxes])
     x = torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.)
@@ -71,4 +72,8 @@ def appearance_vectors(encoder, # a `FeatureEncoder`
 class AppearanceBank(Bank):
     "Tight appearance: one encoder vector per object's tight crop of the middle frame."
     name, needs = 'appearance', ('objects', 'encoder')
-    def extract(self, clip): return appearance_vectors(clip.encoder, clip.frames[clip.middle], clip.boxes)
+    def __init__(self, ratio:float=1.0, # coreset fraction
+                 size:int|None=None, # crop side fed to the encoder (None: the encoder's `input_size`)
+                ):
+        super().__init__(ratio); self.size = None if size is None else check_range('size', size, 8, None, int)
+    def extract(self, clip): return appearance_vectors(clip.encoder, clip.frames[clip.middle], clip.boxes, self.size)

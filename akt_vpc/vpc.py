@@ -133,7 +133,7 @@ class FeatureExtractor:
         bg = self.detector.background(video) if 'objects' in self.needs and isinstance(self.detector, MotionDetector) else None
         out = VideoFeatures(video.name, len(video), {b.name: [] for b in self.banks})
         for s in clip_starts(len(video), self.T):
-            clip = Clip(video.load(start=s, stop=s + self.T), None, enc)
+            clip = Clip(video.load(start=s, stop=s + self.T), None, enc, background=bg)
             if 'objects' in self.needs: clip.objects = self.objects(clip, s, bg)
             for b in self.banks: out.clips[b.name].append(b.extract(clip))
         return out
