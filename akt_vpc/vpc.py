@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter1d
 from .core import check_choice, check_range, progress, shared_file, pick_device
 from .video import Video, clip_starts, frame_scores
 from .objects import MotionDetector, YoloDetector, ClipObjects, square_boxes
@@ -16,11 +15,12 @@ from .features import CifarResNetEncoder, ClipRN101Encoder, TorchvisionEncoder
 from .memory import save_banks, load_banks
 from .banks import Bank, Clip, MotionBank, FlowGridBank, ShapeBank, HogBank
 from .cnn_banks import SpatialBank, TemporalBank, HighlevelBank, AppearanceBank
+from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'FORMAT',
            'make_encoder', 'make_detector', 'make_banks', 'VideoFeatures', 'merge_features', 'FeatureExtractor',
-           'smooth', 'Scorer', 'Fusion', 'VideoPatchCore', 'check_saved']
+           'VideoPatchCore', 'check_saved']
 
 # %% ../nbs/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -143,60 +143,7 @@ class FeatureExtractor:
         det = self.detector.__dict__ if isinstance(self.detector, MotionDetector) else self.detector_name
         return dict(banks={b.name: [type(b).__name__, b.config()] for b in self.banks}, T=self.T, f=self.f, detector=det, encoder=self.encoder_name)
 
-# %% ../nbs/14_vpc.ipynb #c1d23c76
-def smooth(scores:np.ndarray, # frame scores of one video
-           sigma:float, # Gaussian sigma in frames (0: none)
-          ) -> np.ndarray:
-    "Gaussian smoothing of one video's frame scores (edges repeat the end values)."
-    return gaussian_filter1d(np.asarray(scores, np.float64), sigma, mode='nearest') if sigma > 0 else np.asarray(scores, np.float64)
-
-class Scorer:
-    "The memories fitted on precomputed features; smoothed frame scores per memory, and their leave-one-training-video-out scores."
-    def __init__(self, banks:list, # `Bank` objects
-                 T:int=5, # clip length of the features
-                 sigma:float=3., # Gaussian smoothing of frame scores, frames
-                 power_n:float=1., # clip-score exponent
-                ):
-        self.banks, self.T, self.sigma, self.power_n = list(banks), T, check_range('sigma', sigma, 0, None), check_range('power_n', power_n, 1e-6, None)
-        self.loo = {}
-
-    def frame_scores(self, bank:Bank, feats:VideoFeatures, exclude:int|None=None) -> np.ndarray:
-        "Smoothed frame scores of one video in one memory (`exclude`: leave out that training video)."
-        if bank.name not in feats.clips: raise ValueError(f"feats: video {feats.name!r} has no features of the {bank.name!r} memory")
-        cs = np.array([d.max() ** self.power_n if len(d) else 0. for d in bank.distances(feats.clips[bank.name], exclude)])
-        return smooth(frame_scores(cs, feats.n_frames, self.T), self.sigma)
-
-    def fit(self, feats:list) -> Scorer:
-        "Fit every memory on the training videos' features and keep their leave-one-video-out frame scores."
-        if len(feats) < 2: raise ValueError(f"train_videos: leave-one-video-out normalisation needs at least 2 training videos, got {len(feats)}")
-        for b in self.banks:
-            b.fit([f.clips[b.name] for f in feats])
-            self.loo[b.name] = [self.frame_scores(b, f, exclude=i) for i, f in enumerate(feats)]
-        return self
-
-    def score(self, feats:VideoFeatures) -> dict:
-        "Smoothed frame scores of one video, per memory."
-        if any(b.memory is None for b in self.banks): raise ValueError("VideoPatchCore: call fit(...) before score(...)")
-        return {b.name: self.frame_scores(b, feats) for b in self.banks}
-
-# %% ../nbs/14_vpc.ipynb #f297a069
-def _mean_std(x:np.ndarray) -> tuple[float, float]: return float(np.mean(x)), float(max(np.std(x), 1e-12))
-
-class Fusion:
-    "Memories' frame scores z-scored by their leave-one-training-video-out scores, then a weighted sum."
-    def __init__(self, weights:dict|None=None, # weight per memory name (None: equal; a memory left out weighs 0)
-                ): self.weights, self.norm = weights, {}
-    def fit(self, loo:dict, # memory -> list of per-training-video frame scores (leave-one-video-out)
-           ) -> Fusion:
-        "Keep each memory's mean and standard deviation."
-        self.norm = {b: _mean_std(np.concatenate(s)) for b, s in loo.items()}; return self
-    def weight(self, b:str) -> float: return 1.0 if self.weights is None else float(self.weights.get(b, 0.))
-    def __call__(self, raw:dict) -> tuple[dict, np.ndarray]:
-        "z-scores per memory and the fused score of one video."
-        z = {b: (s - self.norm[b][0]) / self.norm[b][1] for b, s in raw.items()}
-        return z, sum(self.weight(b) * z[b] for b in z)
-
-# %% ../nbs/14_vpc.ipynb #2c9ec05f
+# %% ../nbs/14_vpc.ipynb #5f2403d7
 FORMAT = 'akt_vpc.vpc/2' # the layout of saved models
 
 class VideoPatchCore:
@@ -210,8 +157,10 @@ class VideoPatchCore:
                  power_n:float=1., # clip-score exponent
                  f:float=1.0, # box enlargement of the square boxes
                  device='auto', # where the encoder and detector run ('auto': cuda when available)
+                 baseline:Baseline|None=None, # per-test-video shift of the fused scores (`akt_vpc.scoring`; None: none)
                 ):
         self.banks = make_banks(banks)
+        self.baseline = Baseline() if baseline is None else baseline
         self.extractor = FeatureExtractor(self.banks, detector, encoder, T, f, device)
         self.scorer = Scorer(self.banks, T, sigma, power_n)
         self.fusion = Fusion(None if weights is None else {b.name: float(weights.get(b.name, 0.)) for b in self.banks})
@@ -236,7 +185,7 @@ class VideoPatchCore:
     def score_features(self, feats:VideoFeatures) -> dict:
         "Per memory the smoothed raw and z-scored frame scores of one video, and the fused score."
         raw = self.scorer.score(feats); z, fused = self.fusion(raw)
-        return dict(name=feats.name, raw=raw, z=z, fused=fused)
+        return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
 
     def score(self, test_videos:list, # videos to score, or their `VideoFeatures`
              ) -> dict:
@@ -249,7 +198,7 @@ class VideoPatchCore:
         "The settings that rebuild this model (JSON): each memory's own, then the extractor's, scorer's and fusion's."
         x, s = self.extractor, self.scorer
         return dict(banks={b.name: b.config() for b in self.banks}, T=x.T, detector=x.detector_name, encoder=x.encoder_name,
-                    sigma=s.sigma, weights=self.fusion.weights, power_n=s.power_n, f=x.f)
+                    sigma=s.sigma, weights=self.fusion.weights, power_n=s.power_n, f=x.f, baseline=self.baseline.config())
 
     def save(self, path) -> Path:
         "Save the memories, their fitted state, the normalisation and the settings to one safetensors file."
@@ -267,6 +216,7 @@ class VideoPatchCore:
         memories, meta = load_banks(path)
         check_saved(meta, path)
         cfg = dict(meta['config']); banks = []
+        b = dict(cfg.pop('baseline')); cfg['baseline'] = BASELINES[b.pop('kind')](**b)
         for name, c in cfg.pop('banks').items():
             if name not in BANKS: raise ValueError(f"path: {path} holds the memory {name!r}, which is not in akt_vpc.vpc.BANKS: register its class there first")
             b = BANKS[name](**c).load_state(meta['state'][name]); b.memory, b.videos = memories[name], meta['videos'][name]; banks.append(b)
