@@ -38,13 +38,14 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             detector:str='motion', # 'motion' or 'yolov5'
             encoder:str='cifar-resnet20', # see `ENCODERS`
             T:int|None=None, # clip length (None: `VideoPatchCore`'s default)
-            ratios:dict|float|None=None, # coreset fraction per bank
+            ratios:dict|float|None=None, # coreset fraction: one for every memory that keeps a coreset, or per memory name
             banks=None, # memories to build (None: `akt_vpc.vpc.DEFAULT_BANKS`)
             sigma:float|None=None, # frame-score smoothing (None: `VideoPatchCore`'s default)
             weights:dict|None=None, # fusion weights (None: equal)
             out_dir='runs/vad', # where files are written (None: nothing written)
             figures:bool=True, # write a score figure per test video
             threads:int|None=1, # torch / OpenCV threads (None: leave as is)
+            device='auto', # where the encoder and detector run ('auto': cuda when available)
             **dataset_kwargs, # passed to `load_dataset` (e.g. street_scene's n_train, seed)
            ) -> dict:
     "Fit VideoPatchCore on a data set's training videos, score its test videos, write scores and a summary; returns the summary."
@@ -53,7 +54,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     from pathlib import Path
     from akt_vpc.video import load_dataset
     from akt_vpc.core import peak_memory_mb
-    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS
+    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS, BANKS
     from akt_vpc.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
     from akt_vpc.plots import anomaly_curve
@@ -62,7 +63,11 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
     given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest keeps VideoPatchCore's defaults
-    vpc = VideoPatchCore(banks=DEFAULT_BANKS if banks is None else banks, detector=detector, encoder=encoder, ratios=ratios, weights=weights, **given)
+    names = DEFAULT_BANKS if banks is None else banks
+    if ratios is not None:  # memories with a coreset take their fraction; the others (the flow grid keeps every cell) have no `ratio`
+        r = ratios if isinstance(ratios, dict) else {b: ratios for b in names if 'ratio' in BANKS[b]().config()}
+        names = [BANKS[b](ratio=r[b]) if b in r else b for b in names]
+    vpc = VideoPatchCore(banks=names, detector=detector, encoder=encoder, weights=weights, device=device, **given)
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
     n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
@@ -74,7 +79,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     if all(v.labels is not None for v in ds.test):
         labels = [v.labels for v in ds.test]
         summary['fixed'] = evaluate_scores(out['fused'], labels)
-        summary['per_bank_micro_auc'] = {b: micro_auc(out['z'][b], labels) for b in vpc.banks}
+        summary['per_bank_micro_auc'] = {b: micro_auc(out['z'][b], labels) for b in vpc.names}
         summary['videos'] = out['names']
     if out_dir is not None:
         out_dir = Path(out_dir); (out_dir/'scores').mkdir(parents=True, exist_ok=True)
@@ -83,7 +88,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
         if figures:
             (out_dir/'figures').mkdir(exist_ok=True)
             for i, v in enumerate(ds.test):
-                fig = anomaly_curve(out['fused'][i], v.labels, title=v.name, bank_scores={b: out['z'][b][i] for b in vpc.banks})
+                fig = anomaly_curve(out['fused'][i], v.labels, title=v.name, bank_scores={b: out['z'][b][i] for b in vpc.names})
                 fig.savefig(out_dir/'figures'/f'{v.name}.png', dpi=90); plt.close(fig)
         summary['out_dir'] = str(out_dir)
         (out_dir/'summary.json').write_text(json.dumps(summary, indent=1))
@@ -160,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
-    _add_common(v, device=False)
+    _add_common(v)
     a = sub.add_parser('ascnet', help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
     a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
     a.add_argument('--steps', type=int, default=300, help='total training steps (a resumed run continues up to this number)')
@@ -203,7 +208,7 @@ def _run(args:argparse.Namespace) -> int:
         from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
-                      ratios=args.ratio, out_dir=args.out)
+                      ratios=args.ratio, out_dir=args.out, device=args.device)
         fixed = res.get('fixed', {})
         _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
                                f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")

@@ -214,15 +214,11 @@ def pseudo_kind(name:str) -> str:
     raise ValueError(f"name: {name!r} is not the name of a pseudo-anomalous video")
 
 # %% ../nbs/14a_validation.ipynb #83de6f02
-def feature_key(model:VideoPatchCore, # gives the feature settings
+def feature_key(model:VideoPatchCore, # gives the feature settings: its memories' and its extractor's
                 video:Video, # the video
                ) -> str:
-    "A hash of the feature settings of `model` and of the identity of `video`."
-    det = model.detector
-    cfg = dict(banks=sorted(model.banks), T=model.T, f=model.f, c_out=model.c_out, flow_scale=model.flow_scale, grid_rows=model.grid_rows,
-               detector=det.__dict__ if isinstance(det, MotionDetector) else model.detector_name, encoder=model.encoder_name,
-               motion_mask=model.motion_mask,
-               name=video.name, n=len(video), mid=hashlib.sha1(video.frame(len(video) // 2).tobytes()).hexdigest())
+    "A hash of the feature settings of `model` (every memory's options, clip length, detector, encoder) and of the identity of `video`."
+    cfg = dict(model.extractor.key(), name=video.name, n=len(video), mid=hashlib.sha1(video.frame(len(video) // 2).tobytes()).hexdigest())
     return hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 def cached_features(model:VideoPatchCore, # its `features` method and settings are used
@@ -236,11 +232,11 @@ def cached_features(model:VideoPatchCore, # its `features` method and settings a
         f = None if cache_dir is None else Path(cache_dir)/f'{feature_key(model, v)}.pt'
         if f is not None and f.exists():
             d = torch.load(f, weights_only=True)
-            out.append(VideoFeatures(d['name'], d['n_frames'], d['clips'], None if d['grid'] is None else tuple(d['grid']))); continue
+            out.append(VideoFeatures(d['name'], d['n_frames'], d['clips'])); continue
         vf = model.features(v)
         if f is not None:
             f.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(dict(name=vf.name, n_frames=vf.n_frames, clips=vf.clips, grid=None if vf.grid is None else list(vf.grid)), f)
+            torch.save(dict(name=vf.name, n_frames=vf.n_frames, clips=vf.clips), f)
         out.append(vf)
     return out
 
@@ -258,15 +254,15 @@ def validate(model:VideoPatchCore, # an (unfitted) design; refitted per fold
         raise ValueError(f"pseudo_feats: expected one per entry of sources ({len(sources)}; default one per training video), got {len(pseudo_feats)} features and {len(pseudo_labels)} label arrays")
     if any(not 0 <= i < len(train_feats) for i in sources): raise ValueError(f"sources: expected training video indices in [0, {len(train_feats)}), got {sources}")
     check_range('n_folds', n_folds, 2, len(train_feats) - 1 if len(train_feats) > 2 else 2, int)
-    fused, z = [None] * len(pseudo_feats), {b: [None] * len(pseudo_feats) for b in model.banks}
+    fused, z = [None] * len(pseudo_feats), {b: [None] * len(pseudo_feats) for b in model.names}
     for k in range(n_folds):
         model.fit_features([train_feats[i] for i in range(len(train_feats)) if i % n_folds != k])
         for j in [j for j, i in enumerate(sources) if i % n_folds == k]:  # the copies of the held-out videos
             r = model.score_features(pseudo_feats[j]); fused[j] = r['fused']
-            for b in model.banks: z[b][j] = r['z'][b]
+            for b in model.names: z[b][j] = r['z'][b]
     labels = [np.asarray(y) for y in pseudo_labels]
     kinds = [pseudo_kind(f.name) for f in pseudo_feats]
     per_kind = {k: micro_auc([fused[i] for i in range(len(kinds)) if kinds[i] == k], [labels[i] for i in range(len(kinds)) if kinds[i] == k])
                 for k in dict.fromkeys(kinds)}
     return dict(micro=micro_auc(fused, labels), macro=macro_auc(fused, labels), per_kind=per_kind,
-                per_bank={b: micro_auc(z[b], labels) for b in model.banks}, fused=fused)
+                per_bank={b: micro_auc(z[b], labels) for b in model.names}, fused=fused)

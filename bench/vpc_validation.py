@@ -20,7 +20,7 @@ the motion entries, K the no-encoder memories.
 
 Run: python bench/vpc_validation.py            (features are cached under /tmp/akt_vpc_valcache)
      python bench/vpc_validation.py train|pseudo  (only compute the cache of one half; for two processes)
-     python bench/vpc_validation.py H|I|J|K|HIJK  (later stages alone, on top of the recorded ones: session 5)
+     python bench/vpc_validation.py H|I|J|K|L  (later stages alone, on top of the recorded ones)
 Writes bench/out/vpc_validation.json. Single thread.
 """
 import json, re, sys, time
@@ -33,6 +33,7 @@ torch.set_num_threads(1); cv2.setNumThreads(1)
 from akt_vpc.core import shared_file, missing_reason
 from akt_vpc.video import load_ped2
 from akt_vpc.vpc import VideoPatchCore, CNN_BANKS, merge_features
+from vpc_variants import design as make_design  # the recorded option names, rejected values included (they left the library)
 from akt_vpc.objects import MotionDetector
 from akt_vpc.validation import pseudo_anomalies, pseudo_anomaly, cached_features, validate, OBJECT_KINDS
 
@@ -145,6 +146,14 @@ CANDIDATES = {
         'K1_motion+flowgrid (pre-existing MOTION_BANKS)': dict(banks=('motion', 'flowgrid')),
         'K2_motion+flowgrid+hog': dict(banks=('motion', 'flowgrid', 'hog')),
     },
+    # stage L (written down before any of its results, judged by protocol version 4): the side of the crops the encoder sees,
+    # for speed. The CIFAR ResNet-20 was trained on 32 x 32 images; crops of 64 px cost it about 4x the work and made the
+    # encoder about 80% of the default's run time on Ped2 (cProfile of two training videos and one test video). The
+    # faster candidate is listed first, so it wins unless the slower one scores more than 0.005 higher.
+    'L_crop_side_v4': {
+        'L1_crop32 (the network\'s own input side)': dict(crop_side=32),
+        'L2_crop64 (pre-existing default: the encoder\'s input side, 64 px)': dict(crop_side=None),
+    },
 }
 E_FEATURES = dict(flow_scale=0.5, motion_mask='middle')  # the 0-D winner's feature settings (asserted below)
 E_BASE = next(iter(CANDIDATES['E_clip_and_detector']))  # E1: T and threshold as before, its features are stage 0's
@@ -174,8 +183,8 @@ def pick(scores:dict, tol=0.005) -> str:
         if best is None or s['micro'] > scores[best]['micro'] + tol: best = k
     return best
 
-LATER_STAGES = {'H': 'H_object_fusion', 'I': 'I_encoder', 'J': 'J_appearance_v4', 'K': 'K_no_encoder_v4'}  # session 5: each from the previous winner
-V4_STAGES = ('J', 'K')  # judged by protocol version 4: version 3's copies and the `wide` copies
+LATER_STAGES = {'H': 'H_object_fusion', 'I': 'I_encoder', 'J': 'J_appearance_v4', 'K': 'K_no_encoder_v4', 'L': 'L_crop_side_v4'}  # session 5: each from the previous winner
+V4_STAGES = ('J', 'K', 'L')  # judged by protocol version 4: version 3's copies and the `wide` copies
 NO_ENCODER_STAGES = ('K',)  # picks the no-encoder memories (like G), the design stays as it is
 WIDE_VIDEOS, WIDE_SEED = range(0, 16, 3), 100  # version 4's `wide` copies: training videos i with i % 3 == 0, seed 100 + i
 
@@ -191,14 +200,16 @@ def judges(base:VideoPatchCore, train:list, pseudo:list, pf:list, letters:str) -
 
 def later_stage(letter:str, design:dict, train:list, tf:list, judge:dict) -> tuple:
     "Results of a later stage's candidates on top of `design` (`VideoPatchCore` arguments), judged by `judge`, and its winner."
-    base, res = VideoPatchCore(**design), {}
+    base, res = make_design(**design), {}
     for k, kw in CANDIDATES[LATER_STAGES[letter]].items():
-        other_encoder = kw.get('encoder', base.encoder_name) != base.encoder_name
-        m = VideoPatchCore(**{**design, **kw, 'encoder': kw['encoder'] if other_encoder else base.encoder})
-        need = tuple(b for b in m.banks if b not in tf[0].clips or (b in CNN_BANKS and other_encoder))
+        other_encoder = kw.get('encoder', base.extractor.encoder_name) != base.extractor.encoder_name
+        m = make_design(**{**design, **kw, 'encoder': kw['encoder'] if other_encoder else base.encoder})
+        have = {b.name: (type(b).__name__, b.config()) for b in base.banks}  # what the given features were extracted with
+        need = tuple(b.name for b in m.banks if b.name not in tf[0].clips or (b.name in CNN_BANKS and other_encoder)
+                     or have.get(b.name, (type(b).__name__, b.config())) != (type(b).__name__, b.config()))
         t, p = tf, judge['feats']
         if need:  # what the given features lack: a new memory, or the CNN memories of another encoder
-            em = VideoPatchCore(**{**design, **kw, 'banks': need})
+            em = make_design(**{**design, **kw, 'banks': need})
             t, p = (merge_features(x, cached_features(em, v, CACHE, f'{k} ({n})'), need) for x, v, n in ((t, train, 'train'), (p, judge['videos'], 'pseudo')))
         res[k] = validate(m, t, p, judge['labels'], n_folds=N_FOLDS, sources=judge['sources']); res[k].pop('fused')
     return res, pick(res)
@@ -228,7 +239,7 @@ def run_later(letters:str, out_file:Path) -> dict:
     t0 = time.time()
     ds = load_ped2(); pseudo = pseudo_anomalies(ds.train, KINDS, seed=SEED)
     design = recorded_design(prev)
-    base = VideoPatchCore(**design)
+    base = make_design(**design)
     tf, pf = cached_features(base, ds.train, CACHE, 'features (train)'), cached_features(base, pseudo, CACHE, 'features (pseudo)')
     design = run_later_stages(letters, design, ds.train, tf, judges(base, ds.train, pseudo, pf, letters), prev)
     prev['final_design'] = final_design(design)
@@ -246,23 +257,23 @@ def main():
         print(js); (od/'vpc_validation.json').write_text(js); return 0
     t_all = time.time()
     ds = load_ped2(); train = ds.train  # training videos only
-    fm = VideoPatchCore(banks=FEATURE_BANKS, flow_scale=1.0, motion_mask='middle')  # its motion/flowgrid are replaced per stage-0 variant
+    fm = make_design(banks=FEATURE_BANKS, flow_scale=1.0, motion_mask='middle')  # its motion/flowgrid are replaced per stage-0 variant
     pseudo = pseudo_anomalies(train, KINDS, seed=SEED) if part != 'train' else None
     t0 = time.time()
     tf = cached_features(fm, train, CACHE, 'features (train)') if part != 'pseudo' else None
     pf = cached_features(fm, pseudo, CACHE, 'features (pseudo)') if part != 'train' else None
     flow_feats = {}  # stage-0 variant -> (train, pseudo) motion + flowgrid features
     for k, kw in CANDIDATES['0_flow_features'].items():
-        vm = VideoPatchCore(banks=FLOW_BANKS, detector=fm.detector, **kw)
+        vm = make_design(banks=FLOW_BANKS, detector=fm.extractor.detector, **kw)
         flow_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
                          cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
     e_feats = {}  # stage-E variant -> (train, pseudo) features of FEATURE_BANKS
     for k, kw in CANDIDATES['E_clip_and_detector'].items():
         if k == E_BASE: continue  # the pre-existing default: the stage-0 features of E_FEATURES
-        vm = VideoPatchCore(banks=FEATURE_BANKS, T=kw['T'], detector=MotionDetector(thr=kw['thr']), encoder=fm.encoder, **E_FEATURES)
+        vm = make_design(banks=FEATURE_BANKS, T=kw['T'], detector=MotionDetector(thr=kw['thr']), encoder=fm.encoder, **E_FEATURES)
         e_feats[k] = (cached_features(vm, train, CACHE, f'{k} (train)') if part != 'pseudo' else None,
                       cached_features(vm, pseudo, CACHE, f'{k} (pseudo)') if part != 'train' else None)
-    shape_vm = VideoPatchCore(banks=('shape',), detector=MotionDetector(thr=E_DETECTOR_THR), T=E_T)  # stage F/G: the E1 settings (asserted below)
+    shape_vm = make_design(banks=('shape',), detector=MotionDetector(thr=E_DETECTOR_THR), T=E_T)  # stage F/G: the E1 settings (asserted below)
     shape_feats = (cached_features(shape_vm, train, CACHE, 'shape (train)') if part != 'pseudo' else None,
                    cached_features(shape_vm, pseudo, CACHE, 'shape (pseudo)') if part != 'train' else None)
     t_feat = time.time() - t0
@@ -272,7 +283,7 @@ def main():
         return merge_features(tf, flow_feats[k][0], FLOW_BANKS), merge_features(pf, flow_feats[k][1], FLOW_BANKS)
     feats = {}
     def run(**kw):
-        r = validate(VideoPatchCore(**{'encoder': fm.encoder, 'detector': fm.detector, **kw}), *feats['current'], labels, n_folds=N_FOLDS)
+        r = validate(make_design(**{'encoder': fm.encoder, 'detector': fm.extractor.detector, **kw}), *feats['current'], labels, n_folds=N_FOLDS)
         r.pop('fused'); return r
     res, chosen = {}, {}
     # 0: flow resolution and motion pixels, judged on the pre-session-2 default design
@@ -320,10 +331,10 @@ def main():
     res['G_no_encoder_memories'] = {k: run(**{**fg, **kw}) for k, kw in CANDIDATES['G_no_encoder_memories'].items()}
     g_ = pick(res['G_no_encoder_memories']); chosen['G'] = g_
     # H-K (session 5): object-level fusion, the encoder, then (protocol version 4) hand-made appearance and the no-encoder memories
-    design = dict(fg, banks=banks, weights=weights, encoder=fm.encoder_name)
+    design = dict(fg, banks=banks, weights=weights, encoder=fm.extractor.encoder_name)
     record = dict(results=res, chosen=chosen, candidates={})
     design = run_later_stages(''.join(LATER_STAGES), design, train, feats['current'][0],
-                              judges(VideoPatchCore(**design), train, pseudo, feats['current'][1], ''.join(LATER_STAGES)), record)
+                              judges(make_design(**design), train, pseudo, feats['current'][1], ''.join(LATER_STAGES)), record)
     final = final_design(design)
     out = dict(
         benchmark='label-free validation of VideoPatchCore designs on Ped2 training videos with injected pseudo-anomalies',
