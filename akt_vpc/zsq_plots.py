@@ -106,12 +106,12 @@ def attention_maps(fp_feats:list, # FP features, one (B,C,H,W) tensor per layer 
     if image is not None:
         axs[0].imshow(_image_hwc(image), cmap='gray'); axs[0].set_title('image'); axs[0].axis('off')
     vmax = max(sp_t.max(), sp_q.max())
-    for ax, m, who in zip(axs[n_pan - 3:n_pan - 1], (sp_t, sp_q), ('FP', 'Q')):
-        im = ax.imshow(m, cmap='viridis', vmin=0, vmax=vmax); ax.set_title(f'{who} spatial attention'); ax.axis('off')
-    fig.colorbar(im, ax=axs[n_pan - 2], fraction=0.046)
-    ax, c = axs[-1], np.arange(len(ch_t))
-    ax.bar(c - 0.2, ch_t, width=0.4, label='FP', color='C0'); ax.bar(c + 0.2, ch_q, width=0.4, label='Q', color='C3')
-    ax.set_xlabel('channel'); ax.set_ylabel('channel attention'); ax.set_title('channel attention'); ax.legend(fontsize=8)
+    for a, m, who in zip(axs[n_pan - 3:n_pan - 1], (sp_t, sp_q), ('FP', 'Q')):
+        im = a.imshow(m, cmap='viridis', vmin=0, vmax=vmax); a.set_title(f'{who} spatial attention'); a.axis('off')
+    fig.colorbar(im, ax=axs[n_pan - 2], fraction=0.046)   # one colour scale for both maps
+    a, c = axs[-1], np.arange(len(ch_t))
+    a.bar(c - 0.2, ch_t, width=0.4, label='FP', color='C0'); a.bar(c + 0.2, ch_q, width=0.4, label='Q', color='C3')
+    a.set_xlabel('channel'); a.set_ylabel('channel attention'); a.set_title('channel attention'); a.legend(fontsize=8)
     name = layer_names[layer] if layer_names is not None else f'layer {layer}'
     fig.suptitle(f"{title + ': ' if title else ''}{name}, image {image_index}: AKT loss {lam * (kl_sp + kl_ch):.4g} "
                  f"(lambda={lam:g}; KL_sp {kl_sp:.3g}, KL_ch {kl_ch:.3g})", fontsize=10)
@@ -140,13 +140,16 @@ def training_curves(history:pd.DataFrame, # one row per iteration: `iteration`, 
     for c in losses:
         s = h.set_index('iteration')[c].dropna()
         a0.plot(s.index, s.rolling(smooth, min_periods=1).mean(), lw=1.2, label=LOSS_COLUMNS[c])
-    a0.set_yscale('symlog', linthresh=1e-2); a0.set_xlabel('iteration'); a0.set_ylabel('loss'); a0.legend(fontsize=8)
+    vals = np.concatenate([h[c].dropna().to_numpy(float) for c in losses])
+    if vals.min() <= 0: a0.set_yscale('symlog', linthresh=1e-2)          # AdaDFQ's logit loss is negative
+    elif vals.max() > 100 * vals.min(): a0.set_yscale('log')
+    a0.set_xlabel('iteration'); a0.set_ylabel('loss'); a0.legend(fontsize=8)
     a0.set_title('losses' + (f' (rolling mean of {smooth})' if smooth > 1 else ''), fontsize=9)
     ev = h[h['acc'].notna()] if 'acc' in h else h.iloc[:0]
     a1.plot(ev.iteration, ev['acc'] if len(ev) else [], 'o-', color='C3', label='quantized, fine-tuned')
     for v, lab, ls in ((fp_acc, 'full precision', '-'), (start_acc, 'quantized, before fine-tuning', ':')):
         if v is not None and not math.isnan(v): a1.axhline(v, color='k', ls=ls, lw=1, label=f'{lab} {v:.1f}%')
-    a1.set_xlabel('iteration'); a1.set_ylabel('test accuracy (%)'); a1.legend(fontsize=8)
+    a1.set_xlabel('iteration'); a1.set_ylabel('test accuracy (%)'); a1.legend(fontsize=8, loc='best')
     a1.set_title(f'accuracy at {len(ev)} evaluations', fontsize=9)
     if title: fig.suptitle(title, fontsize=10)
     return finish(fig, ax)
@@ -184,27 +187,27 @@ def grad_norms(table:pd.DataFrame, # tidy gradient-norm table (iteration, layer,
     t = table[table['w_bits'].isin(bits)]
     n_methods = t['method'].nunique()
     fig, axs = panels(2 if heatmap else 1, fig, ax, (12 if heatmap else 6.5, 3.8), width_ratios=[1.3, 1] if heatmap else None)
-    ax, colors = axs[0], {b: plt.cm.viridis(i / max(1, len(bits_all) - 1)) for i, b in enumerate(bits_all)}
+    a, colors = axs[0], {b: plt.cm.viridis(i / max(1, len(bits_all) - 1)) for i, b in enumerate(bits_all)}
     for (w, method, akt), g in t[t['layer'] == layer].groupby(['w_bits', 'method', 'akt'], sort=True):
         curve = g.groupby('iteration')['norm'].mean().sort_index()
         if smooth > 1: curve = curve.rolling(smooth, min_periods=1).mean()
-        ax.plot(curve.index, curve.values, color=colors[w], ls='-' if akt else '--', lw=1.4, label=_run_label(w, method, akt, n_methods))
-    if log: ax.set_yscale('log')
-    ax.set_xlabel('iteration'); ax.set_ylabel(f'gradient norm ({layer})')
-    ax.set_title(f'{layer} gradient norm' + (f' (rolling mean of {smooth})' if smooth > 1 else ''))
-    ax.legend(fontsize=7, ncol=2)
+        a.plot(curve.index, curve.values, color=colors[w], ls='-' if akt else '--', lw=1.4, label=_run_label(w, method, akt, n_methods))
+    if log: a.set_yscale('log')
+    a.set_xlabel('iteration'); a.set_ylabel(f'gradient norm ({layer})')
+    a.set_title(f'{layer} gradient norm' + (f' (rolling mean of {smooth})' if smooth > 1 else ''))
+    a.legend(fontsize=7, ncol=2)
     if heatmap:
         piv = (t.assign(run=[_run_label(*r, n_methods) for r in zip(t['w_bits'], t['method'], t['akt'])])
                 .groupby(['layer', 'run'], sort=False)['norm'].mean().unstack('run'))
         runs = [_run_label(*k, n_methods) for k, _ in t.groupby(['w_bits', 'method', 'akt'], sort=True)]
         piv = piv.reindex(index=[l for l in layers if l in piv.index], columns=runs)
-        ax = axs[1]
+        a = axs[1]
         vals = np.log10(piv.to_numpy(dtype=float).clip(1e-30)) if log else piv.to_numpy(dtype=float)
-        im = ax.imshow(vals, aspect='auto', cmap='magma')
-        ax.set_xticks(range(len(runs))); ax.set_xticklabels(runs, rotation=45, ha='right', fontsize=7)
-        ax.set_yticks(range(len(piv.index))); ax.set_yticklabels(piv.index, fontsize=6)
-        ax.set_title('mean ' + ('log10 ' if log else '') + 'gradient norm per layer')
-        fig.colorbar(im, ax=ax, fraction=0.046)
+        im = a.imshow(vals, aspect='auto', cmap='magma')
+        a.set_xticks(range(len(runs))); a.set_xticklabels(runs, rotation=45, ha='right', fontsize=7)
+        a.set_yticks(range(len(piv.index))); a.set_yticklabels(piv.index, fontsize=6)
+        a.set_title('mean ' + ('log10 ' if log else '') + 'gradient norm per layer')
+        fig.colorbar(im, ax=a, fraction=0.046)
     return finish(fig, ax)
 
 # %% ../nbs/20a_zsq_plots.ipynb #19880a3d
