@@ -111,17 +111,23 @@ def changed_fraction(a:bytes, b:bytes) -> float:
 
 def run_all_cells(page, n_cells:int, timeout:float=900):
     "Run > Run All Cells, then wait until `n_cells` cells have run and none is running or queued."
-    page.locator('.lm-MenuBar-itemLabel', has_text='Run').first.click()
-    page.locator('.lm-Menu-itemLabel', has_text='Run All Cells').first.click()
+    prompts = lambda: page.locator('.jp-CodeCell .jp-InputPrompt').all_inner_texts()
+    for attempt in range(3):      # the menu can miss a click while the page is still settling: retry until cells start
+        page.locator('.lm-MenuBar-itemLabel', has_text='Run').first.click()
+        page.locator('.lm-Menu-itemLabel', has_text='Run All Cells').first.click()
+        t0 = time.time()
+        while time.time() - t0 < 20 and not any('*' in p or any(ch.isdigit() for ch in p) for p in prompts()): time.sleep(0.5)
+        if any('*' in p or any(ch.isdigit() for ch in p) for p in prompts()): break
+        page.keyboard.press('Escape')
     t0, quiet_since = time.time(), None
     while time.time() - t0 < timeout:
-        prompts = page.locator('.jp-CodeCell .jp-InputPrompt').all_inner_texts()
-        done = sum(any(ch.isdigit() for ch in p) for p in prompts)
-        if any('*' in p for p in prompts) or done < n_cells: quiet_since = None
+        now = prompts()
+        done = sum(any(ch.isdigit() for ch in p) for p in now)
+        if any('*' in p for p in now) or done < n_cells: quiet_since = None
         elif quiet_since is None: quiet_since = time.time()
-        elif time.time() - quiet_since > 3: return prompts
+        elif time.time() - quiet_since > 3: return now
         time.sleep(1)
-    pytest.fail(f'the cells did not finish within {timeout} s ({done} of {n_cells} run; prompts {prompts})')
+    pytest.fail(f'the cells did not finish within {timeout} s ({done} of {n_cells} run; prompts {now})')
 
 
 def move(page, vbox, label:str, kind:str):
@@ -157,6 +163,7 @@ def test_explorers_live_in_chromium(lab):
             page.goto(url, timeout=120_000)
             page.wait_for_selector('.jp-Notebook .jp-CodeCell', timeout=120_000)
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
+            time.sleep(3)
             run_all_cells(page, n_cells)
             boxes = page.locator('.widget-vbox:has(> .widget-hbox):has(> .widget-output)')
             found = {}
