@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo test slow-test docs-test colab-test
+.PHONY: install demo test slow-test docs-test colab-test widgets-browser-test
 install:
 	@$(PYTHON) tools/install.py
 
@@ -13,7 +13,11 @@ test: install
 	@$(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
 docs-test: install
-	@AKT_VPC_DOCS=1 $(PYTHON) -m pytest tests/test_docs.py $(PYTEST_ARGS)
+	@AKT_VPC_DOCS=1 $(PYTHON) -m pytest tests/test_docs.py tests/test_widgets_browser.py $(PYTEST_ARGS)
+
+# the explorers of 21_widgets live in JupyterLab + headless Chromium (apt-get install -y chromium; pip install playwright)
+widgets-browser-test: install
+	@AKT_VPC_BROWSER=1 $(PYTHON) -m pytest tests/test_widgets_browser.py -n 0
 
 slow-test: install
 	@AKT_VPC_FLAGS=slow $(PYTHON) -m pytest tests $(PYTEST_ARGS)

@@ -57,7 +57,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS, BANKS
     from akt_vpc.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
-    from akt_vpc.plots import anomaly_curve
+    from akt_vpc.vad_plots import anomaly_curve
     if threads is not None:
         torch.set_num_threads(threads); cv2.setNumThreads(threads)
     ds = load_dataset(dataset, **dataset_kwargs)

@@ -13,7 +13,7 @@ from .zsq_config import ZSQConfig
 from .zsq import train_zsq
 
 # %% auto #0
-__all__ = ['gradnorm_study', 'gradnorm_summary', 'plot_global_norms', 'plot_layer_heatmap']
+__all__ = ['gradnorm_study', 'gradnorm_summary']
 
 # %% ../nbs/07_gradnorms.ipynb #d3b63a57
 def gradnorm_study(fp_model:nn.Module, # FP classifier with BatchNorm and residual blocks
@@ -46,39 +46,3 @@ def gradnorm_summary(df:pd.DataFrame) -> pd.DataFrame:
     wide.columns = [f"{stat}_{'akt' if a else 'base'}" for stat, a in wide.columns]
     if {'median_akt', 'median_base'} <= set(wide.columns): wide['akt_over_base'] = wide.median_akt / wide.median_base
     return wide
-
-# %% ../nbs/07_gradnorms.ipynb #0e15756f
-def plot_global_norms(df:pd.DataFrame, # from `gradnorm_study`
-                      title:str='Global gradient norm of the Q model (re-creation)',
-                     ):
-    "Seaborn line plot of the global gradient norm vs iteration, hue = bit-width, one panel per AKT setting."
-    import matplotlib.pyplot as plt, seaborn as sns
-    d = df[df.layer == 'global'].assign(bits=lambda t: 'W' + t.w_bits.astype(str) + 'A' + t.a_bits.astype(str),
-                                        loss=lambda t: np.where(t.akt, 'base + AKT', 'base'))
-    panels = sorted(d.loss.unique(), key=len)
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), sharey=True, squeeze=False)
-    order = sorted(d.bits.unique(), key=lambda s: int(s[1:].split('A')[0]))
-    for i, (ax, p) in enumerate(zip(axes[0], panels)):
-        last = i == len(panels) - 1
-        sns.lineplot(data=d[d.loss == p], x='iteration', y='norm', hue='bits', hue_order=order, ax=ax,
-                     palette='viridis', linewidth=1, legend=last)
-        ax.set(yscale='log', title=p, ylabel='global gradient norm')
-        if last: ax.legend(title='bits', loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=8)
-    fig.suptitle(title); fig.tight_layout()
-    return fig
-
-def plot_layer_heatmap(df:pd.DataFrame, # from `gradnorm_study`
-                       w_bits:int, # which run
-                       akt:bool=False, # which run
-                      ):
-    "Heatmap of log10 per-layer gradient norms (rows: layers in network order, columns: iterations) of one run."
-    import matplotlib.pyplot as plt, seaborn as sns
-    d = df[(df.w_bits == w_bits) & (df.akt == akt) & (df.layer != 'global')]
-    if d.empty: raise ValueError(f"w_bits, akt: no run with w_bits={w_bits}, akt={akt} in the table")
-    layers = list(dict.fromkeys(d.layer))
-    m = d.pivot_table(index='layer', columns='iteration', values='norm').reindex(layers)
-    fig, ax = plt.subplots(figsize=(8, 0.22 * len(layers) + 1.5))
-    sns.heatmap(np.log10(m.clip(lower=1e-12)), ax=ax, cmap='magma', cbar_kws={'label': 'log10 gradient norm'})
-    ax.set(title=f"Per-layer gradient norms, W{w_bits}A{w_bits} {'base + AKT' if akt else 'base'}", xlabel='iteration', ylabel='')
-    fig.tight_layout()
-    return fig

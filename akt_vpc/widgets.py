@@ -13,7 +13,7 @@ from IPython.display import display, clear_output
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .core import check_range
-from . import plots
+from . import zsq_plots, vad_plots
 
 # %% auto #0
 __all__ = ['Explorer', 'AttentionExplorer', 'GradNormExplorer', 'AnomalyExplorer']
@@ -97,7 +97,7 @@ class AttentionExplorer(Explorer):
         self._setup([self.image, self.layer, self.bits])
 
     def draw(self):
-        plots.attention_maps(self.fp_feats, self.q_feats[self.bits.value], self.layer.value, self.image.value,
+        zsq_plots.attention_maps(self.fp_feats, self.q_feats[self.bits.value], self.layer.value, self.image.value,
                              self.layer_names, image=self.images[self.image.value], form=self.form,
                              title=f'W{self.bits.value}A{self.bits.value}', fig=self.fig)
 
@@ -109,7 +109,7 @@ class GradNormExplorer(Explorer):
                  layer:str='global', # the layer shown first
                  heatmap:bool=True, # add the per-layer heatmap
                 ):
-        self.table, self.heatmap = plots.check_grad_norm_table(table), heatmap
+        self.table, self.heatmap = zsq_plots.check_grad_norm_table(table), heatmap
         layers = list(dict.fromkeys(table['layer']))
         if layer not in layers: layer = layers[0]
         bits = sorted(table['w_bits'].unique().tolist())
@@ -120,7 +120,7 @@ class GradNormExplorer(Explorer):
         self._setup([self.layer, self.w_bits, self.smooth])
 
     def draw(self):
-        plots.grad_norms(self.table, self.layer.value, self.w_bits.value, self.smooth.value, heatmap=self.heatmap, fig=self.fig)
+        zsq_plots.grad_norms(self.table, self.layer.value, self.w_bits.value, self.smooth.value, heatmap=self.heatmap, fig=self.fig)
 
 # %% ../nbs/21_widgets.ipynb #293b02b0
 class AnomalyExplorer(Explorer):
@@ -165,4 +165,4 @@ class AnomalyExplorer(Explorer):
 
     def draw(self):
         v, s, i = self.videos[self.video.value], self.scores[self.video.value], self.frame.value
-        plots.anomaly_view(s, v.labels, v.frame(i), self.boxes_fn(v, i), i, self.threshold.value, title=v.name, fig=self.fig)
+        vad_plots.anomaly_view(s, v.labels, v.frame(i), self.boxes_fn(v, i), i, self.threshold.value, title=v.name, fig=self.fig)

@@ -39,6 +39,7 @@ def chromium() -> str|None:
 
 NOTEBOOKS = build_docs.doc_notebooks()
 REL = [p.relative_to(ROOT/'nbs') for p in NOTEBOOKS]
+BY_NAME = {r.name: r for r in REL}   # notebooks by file name, wherever under nbs/ they sit (sidebar sections are folders)
 
 
 @pytest.fixture(scope='module')
@@ -65,27 +66,31 @@ def test_one_page_per_notebook(site):
 # with `python tools/run_nbs.py nbs/<nb>.ipynb` (`--widgets` for 21_widgets, `--flags slow` for a tutorial's slow
 # cells). Their pages must show at least as many decoded <img> figures.
 FIGURES = {
-    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 2, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
+    '01_quant.ipynb': 1, '04_distill.ipynb': 1, '06_zsq.ipynb': 1, '12_features.ipynb': 1, '15_metrics.ipynb': 1,
+    '16_ascnet.ipynb': 1,
+    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 1, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
     '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16a_ascnet_train.ipynb': 1,
-    '20_plots.ipynb': 6, '21_widgets.ipynb': 3, 'index.ipynb': 2,
-    'tutorials/zsq_akt_cifar.ipynb': 2, 'tutorials/vpc_benchmark.ipynb': 1,
+    '20a_zsq_plots.ipynb': 3, '20b_vad_plots.ipynb': 1, '21_widgets.ipynb': 3, 'index.ipynb': 2,
+    'zsq_akt_cifar.ipynb': 2, 'vpc_benchmark.ipynb': 1,
 }
 
 
 def test_figure_list_names_notebooks():
-    "Every notebook of FIGURES exists (a renamed notebook must be renamed here too)."
-    assert not set(FIGURES) - {str(r) for r in REL}, f'FIGURES names no notebook: {sorted(set(FIGURES) - {str(r) for r in REL})}'
+    "Every notebook of FIGURES exists (a renamed notebook must be renamed here too), and notebook names are unique."
+    assert len(BY_NAME) == len(REL), f'two notebooks share a file name: {sorted(str(r) for r in REL)}'
+    assert not set(FIGURES) - set(BY_NAME), f'FIGURES names no notebook: {sorted(set(FIGURES) - set(BY_NAME))}'
 
 
-@pytest.mark.parametrize('rel', sorted(FIGURES), ids=str)
-def test_saved_figures(rel):
+@pytest.mark.parametrize('name', sorted(FIGURES), ids=str)
+def test_saved_figures(name):
     "The notebooks that draw figures are committed with them (and 21_widgets with the widgets' saved state)."
-    if not (ROOT/'nbs'/rel).exists(): pytest.skip(f'{rel}: no such notebook (see test_figure_list_names_notebooks)')
+    if name not in BY_NAME: pytest.skip(f'{name}: no such notebook (see test_figure_list_names_notebooks)')
+    rel = BY_NAME[name]
     figs, errors = nb_outputs(ROOT/'nbs'/rel)
-    flags = ' --widgets' if rel == '21_widgets.ipynb' else ''
-    assert figs >= FIGURES[rel], f'{rel}: expected at least {FIGURES[rel]} saved figures, found {figs} (run python tools/run_nbs.py{flags} nbs/{rel})'
+    flags = ' --widgets' if name == '21_widgets.ipynb' else ''
+    assert figs >= FIGURES[name], f'{rel}: expected at least {FIGURES[name]} saved figures, found {figs} (run python tools/run_nbs.py{flags} nbs/{rel})'
     assert not errors, f'{rel}: error output saved in the notebook: {errors}'
-    if rel == '21_widgets.ipynb':
+    if name == '21_widgets.ipynb':
         w = json.loads((ROOT/'nbs'/rel).read_text())['metadata'].get('widgets', {}).get('application/vnd.jupyter.widget-state+json')
         assert w and w['version_major'] == 2 and w['state'], 'no widget state in the standard shape in the metadata'
 
@@ -137,7 +142,7 @@ def test_page(site, rel):
     assert attr('data-img-total') and attr('data-img-ok'), f'{rel}: the page did not finish loading in Chromium (no probe result)'
     total, ok = int(attr('data-img-total').group(1)), int(attr('data-img-ok').group(1))
     n_fig_tags = len(re.findall(r'<img[^>]+src="data:image/', dom))
-    want = max(figs, FIGURES.get(str(rel), 0))
+    want = max(figs, FIGURES.get(rel.name, 0))
     assert n_fig_tags >= want, f'{rel}: the notebook has {want} figures, the page shows {n_fig_tags}'
     assert ok == total, f'{rel}: {total - ok} of {total} figures did not decode'
     out_text = ' '.join(re.findall(r'class="[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*<pre>(.*?)</pre>', dom, flags=re.S))
@@ -146,3 +151,48 @@ def test_page(site, rel):
     from PIL import Image
     grey = np.asarray(Image.open(shot).convert('L'))
     assert (grey < 200).mean() > 0.001, f'{rel}: the screenshot {shot} is blank'
+
+
+# The VAD half runs without the quantization half: its plotting module imports none of these.
+ZSQ_HALF = ('distill', 'data', 'quant', 'zsq', 'zsq_config', 'synth', 'models', 'gradnorms', 'zsq_plots')
+
+
+def test_vad_plots_import_no_zsq_half():
+    "`akt_vpc.vad_plots` (and what it imports) loads no module of the quantization half."
+    code = "import sys, akt_vpc.vad_plots; print(' '.join(m for m in sys.modules if m.startswith('akt_vpc.')))"
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = set(out.stdout.split())
+    assert 'akt_vpc.vad_plots' in loaded
+    bad = sorted(loaded & {f'akt_vpc.{m}' for m in ZSQ_HALF})
+    assert not bad, f'akt_vpc.vad_plots imports modules of the quantization half: {bad}'
+
+
+# A reader has neither our spec files nor the project's history: notebook text cites papers, not these.
+SPEC_RE = re.compile(r'\b(VAD|ZSQ|COLAB|LAYOUT|NBDEV)\.md\b|\bspec(?:ification)? section', re.I)
+
+
+def spec_citations(nb_path:Path) -> list[str]:
+    "'cell N: text' for every line of a notebook's cells that cites one of our spec files."
+    cells = json.loads(nb_path.read_text())['cells']
+    return [f'cell {i}: {line.strip()[:160]}' for i, c in enumerate(cells)
+            for line in ''.join(c['source']).splitlines() if SPEC_RE.search(line)]
+
+
+def test_no_spec_citations():
+    "No notebook cites our spec files (VAD.md, ZSQ.md, COLAB.md, LAYOUT.md, NBDEV.md, 'spec section'); lists every place."
+    found = {str(r): spec_citations(ROOT/'nbs'/r) for r in REL}
+    found = {k: v for k, v in found.items() if v}
+    assert not found, f'{sum(map(len, found.values()))} citations of spec files:\n' + '\n'.join(
+        f'  {k} {place}' for k, v in sorted(found.items()) for place in v)
+
+
+def test_spec_citation_check_finds_them(tmp_path):
+    "The check above finds a citation in any cell, and passes clean text."
+    nb = {'cells': [{'cell_type': 'markdown', 'source': ['The AKT paper (arXiv:2412.19125).\n']},
+                    {'cell_type': 'code', 'source': ['x = 1  # see ZSQ.md section 3\n', 'y = 2']},
+                    {'cell_type': 'markdown', 'source': ['As spec section 7 says']}]}
+    (tmp_path/'a.ipynb').write_text(json.dumps(nb))
+    test_eq = lambda a, b: (a == b) or pytest.fail(f'{a} != {b}')
+    test_eq(spec_citations(tmp_path/'a.ipynb'), ['cell 1: x = 1  # see ZSQ.md section 3', 'cell 2: As spec section 7 says'])
