@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
     z.add_argument('--batch', type=int, default=32)
     z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
+    z.add_argument('--export', default=None, help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
     z.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
     _add_common(z)
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
@@ -199,9 +200,13 @@ def _run(args:argparse.Namespace) -> int:
         from akt_vpc.zsq import run_zsq
         if len(args.bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(args.bits)}")
         (w, a), = args.bits
+        if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
         res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
                       warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
                       download=args.download, fp_epochs=args.fp_epochs)
+        if args.export:
+            from akt_vpc.export import export_zsq_run
+            res['onnx'] = str(export_zsq_run(res, args.export))
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
                                             f"{args.model} on {res['dataset']}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
