@@ -132,6 +132,7 @@ LEVERS = {
     'cosine_lr': dict(lr_schedule='cosine'),
     'q_lr_3e-5': dict(q_lr=3e-5),
     'q_lr_3e-4': dict(q_lr=3e-4),
+    'cosine_lr+bn_correction': dict(lr_schedule='cosine', bn_correction=True),   # the two adopted alone, together
 }
 
 def held_out_batches(warmup_ckpt, batch, seed, n=8):
