@@ -150,7 +150,7 @@ def runtime_ops(path) -> Counter:
         ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
         return Counter(n.op_type for n in onnx.load(so.optimized_model_filepath).graph.node)
 
-# %% ../nbs/08_export.ipynb #4362f4d0
+# %% ../nbs/08_export.ipynb #a7b78ce2
 def export_zsq_run(run:dict, # what `akt_vpc.zsq.run_zsq` returned; the run must have kept a checkpoint (out_dir)
                    path, # the .onnx file to write
                   ) -> Path:

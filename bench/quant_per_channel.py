@@ -9,7 +9,8 @@ train_zsq builds its quantized model with `quantize_model(fp, w, a, quantile=...
 script points that name in `akt_vpc.zsq` at `quantize_model(..., act_granularity=PerChannel())`, nothing else differs.
 Accuracies on a class-balanced subset of the shared CIFAR-10 JPEG test set (--test-n; labels used for scoring only).
 
-Run: python bench/quant_per_channel.py [--bits 4,3] [--warmup 30] [--iterations 60] [--batch 32] [--test-n 2000]
+Run: python bench/quant_per_channel.py [--bits 4,3] [--warmup 10] [--iterations 20] [--batch 16] [--test-n 1000]
+(the defaults are the short budget that fit the shared 2-core machine; two processes, --bits 4 and --bits 3, then --merge)
      python bench/quant_per_channel.py --merge bench/out/quant_per_channel_w4.json bench/out/quant_per_channel_w3.json
 Writes bench/out/quant_per_channel[_wK].json (after every run) and prints it; the merged file is the result.
 """
@@ -30,10 +31,10 @@ OUT = Path(__file__).parent/'out'
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--bits', default='4,3', help="bit-widths k of the WkAk runs")
-    p.add_argument('--warmup', type=int, default=30, help='generator warm-up iterations')
-    p.add_argument('--iterations', type=int, default=60, help='fine-tuning iterations')
-    p.add_argument('--batch', type=int, default=32, help='synthetic images per iteration')
-    p.add_argument('--test-n', type=int, default=2000, help='class-balanced test subset (10000: all)')
+    p.add_argument('--warmup', type=int, default=10, help='generator warm-up iterations')
+    p.add_argument('--iterations', type=int, default=20, help='fine-tuning iterations')
+    p.add_argument('--batch', type=int, default=16, help='synthetic images per iteration')
+    p.add_argument('--test-n', type=int, default=1000, help='class-balanced test subset (10000: all)')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--out', default=None)
     p.add_argument('--merge', nargs='+', default=None, help='combine the JSONs of runs split over processes')
