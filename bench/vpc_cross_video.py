@@ -63,10 +63,9 @@ def ped2_pseudo(model, ds, k:int, seed:int=0) -> dict:
     rng = np.random.default_rng(seed); tr = ds.train
     copies = []
     for j, i in enumerate(range(k, len(tr))):
-        donor = tr[(i + 1) % len(tr)] if (i + 1) % len(tr) >= k else tr[k]
-        kind = KINDS[j % 3]
         whole = j % 4 == 3  # every 4th copy: abnormal from start to end
-        p = pseudo_anomaly(tr[i], 'paste' if whole else kind, seed + i, donor=donor, **(dict(frac=(1.0, 1.0), margin=0) if whole else {}))
+        kind = 'paste' if whole else KINDS[i % 3]  # kind, seed and donor as bench/vpc_validation.py draws them
+        p = pseudo_anomaly(tr[i], kind, seed + i, donor=tr[(i + 1) % len(tr)], **(dict(frac=(1.0, 1.0), margin=0) if whole else {}))
         copies.append(photometric(p, rng))
     tf = cached_features(model, tr[:k], CACHE, f'A{k} train')
     pf = cached_features(model, copies, CACHE, f'A{k} copies')
