@@ -25,7 +25,7 @@ __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VP
 # %% ../nbs/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
 CIFAR_ENCODERS = {'cifar-resnet20': 10, 'cifar100-resnet20': 100} # the pretrained ResNet-20s by name: classes of their data set
-CIFAR_SIDE = 32 # crops and frames fed to the CIFAR ResNet-20s: the 32 x 32 images they were trained on
+CIFAR_SIDE = 64 # crops and frames fed to the CIFAR ResNet-20s (validated against their 32 px training size: 64 scored higher)
 
 def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 ):
