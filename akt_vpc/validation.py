@@ -22,7 +22,7 @@ __all__ = ['PSEUDO_KINDS', 'OBJECT_KINDS', 'DONOR_KINDS', 'speedup_index', 'reve
 
 # %% ../nbs/14a_validation.ipynb #4fbee557
 PSEUDO_KINDS = ('speedup', 'paste', 'reverse', 'fastobject', 'wrongway', 'wide')
-OBJECT_KINDS = ('fastobject', 'paste', 'wrongway') # local kinds: one object among the video's normal activity (protocol version 3)
+OBJECT_KINDS = ('fastobject', 'paste', 'wrongway') # local kinds: one object among the video's normal activity
 DONOR_KINDS = ('paste', 'fastobject', 'wrongway', 'wide') # kinds that take their object from another video
 
 def speedup_index(n:int, # frames in the source video

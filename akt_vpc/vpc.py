@@ -18,13 +18,14 @@ from .cnn_banks import SpatialBank, TemporalBank, HighlevelBank, AppearanceBank
 from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 
 # %% auto #0
-__all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS', 'FORMAT',
-           'make_encoder', 'make_detector', 'make_banks', 'VideoFeatures', 'merge_features', 'FeatureExtractor',
-           'VideoPatchCore', 'check_saved']
+__all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
+           'FORMAT', 'make_encoder', 'make_detector', 'make_banks', 'VideoFeatures', 'merge_features',
+           'FeatureExtractor', 'VideoPatchCore', 'check_saved']
 
 # %% ../nbs/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
 CIFAR_ENCODERS = {'cifar-resnet20': 10, 'cifar100-resnet20': 100} # the pretrained ResNet-20s by name: classes of their data set
+CIFAR_SIDE = 64 # crops and frames fed to the CIFAR ResNet-20s (validated against their 32 px training size: 64 scored higher)
 
 def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 ):
@@ -40,10 +41,10 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 raise FileNotFoundError(f"encoder: {name!r} needs the CIFAR-{k} ResNet-20 weights: no shared copy "
                                         f"({rel} under $AKT_VPC_DATA or ../shared/data) and the download "
                                         f"from {url} failed ({e}). Put the file there, or use banks=MOTION_BANKS (no encoder).") from e
-        return CifarResNetEncoder(p, num_classes=k)
+        return CifarResNetEncoder(p, num_classes=k, input_size=CIFAR_SIDE)
     if name == 'cifar-resnet20-random':
         with torch.random.fork_rng(devices=[]):  # seeded weights; the caller's random state is left as it was
-            torch.manual_seed(0); return CifarResNetEncoder(None)
+            torch.manual_seed(0); return CifarResNetEncoder(None, input_size=CIFAR_SIDE)
     if name == 'clip-rn101': return ClipRN101Encoder()
     if isinstance(name, str) and name.startswith('torchvision:'): return TorchvisionEncoder(name.split(':', 1)[1])
     if isinstance(name, str) and name.startswith('ascnet:'):  # a checkpoint of `akt_vpc.ascnet`'s trainer (self-supervised, no download)
