@@ -20,7 +20,7 @@ def quant_demo(epochs:int=15, # training epochs of the full-precision model
     "Train a small FP model on the embedded digits, quantize it without fine-tuning, return top-1 per setting."
     from akt_vpc.core import seed_everything
     from akt_vpc.data import digits_dataset, quantized_accuracy_table
-    from akt_vpc.zsq import digits_fp_model
+    from akt_vpc.data import digits_fp_model
     seed_everything(seed)
     train, test = digits_dataset('train'), digits_dataset('test')
     model = digits_fp_model(epochs, depth, seed, device)

@@ -15,7 +15,7 @@ from .core import check_choice, check_range, pick_device, progress, shared_file,
 # %% auto #0
 __all__ = ['NORM', 'NUM_CLASSES', 'CIFAR10_JPEG', 'EVAL_SETS', 'normalize', 'denormalize', 'cifar_dataset', 'save_cifar_archive',
            'cifar10_jpeg_testset', 'digits_dataset', 'eval_dataset', 'as_loader', 'evaluate', 'fit_classifier',
-           'quantized_accuracy_table']
+           'digits_fp_model', 'quantized_accuracy_table']
 
 # %% ../nbs/03_data.ipynb #369e8adb
 NORM = {
@@ -184,6 +184,14 @@ def fit_classifier(model:nn.Module, # the network to train (in place)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         bar.set_postfix(loss=f'{loss.item():.3f}')
     return model.eval()
+
+# %% ../nbs/03_data.ipynb #d1a7f9e0
+def digits_fp_model(epochs:int=15, depth:int=8, seed:int=0, device='auto') -> nn.Module:
+    "A small FP CIFAR ResNet trained on the embedded digits (the stand-in for a pretrained model); the same `seed` gives the same model."
+    from akt_vpc.models import cifar_resnet
+    torch.manual_seed(seed)  # the initial weights too, not only the training order
+    return fit_classifier(cifar_resnet(depth), digits_dataset('train'), epochs=epochs, seed=seed, device=device)
+
 
 # %% ../nbs/03_data.ipynb #6872b2c6
 def quantized_accuracy_table(model:nn.Module, # full-precision classifier

@@ -14,14 +14,13 @@ from torch import nn
 from .core import check_choice, pick_device, progress, save_checkpoint, load_checkpoint
 from .quant import quantize_model, calibrate, set_calibration, reset_act_ranges, set_act_quantile, select_act_ranges
 from .zsq_config import ZSQConfig, ZSQResult
-from .data import evaluate
+from .data import evaluate, digits_fp_model
 from .synth import bn_matched_images, correct_bn_statistics
-from .methods import make_method, check_finite, ZSQMethod
+from .methods import count_classes, make_method, check_finite, ZSQMethod
 from .distributed import world, rank_seed, ddp, broadcast_buffers, gather
 
 # %% auto #0
-__all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'digits_fp_model',
-           'run_zsq', 'zsq_demo']
+__all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'run_zsq', 'zsq_demo']
 
 # %% ../nbs/06_zsq.ipynb #0d97815f
 def layer_grad_norms(model:nn.Module) -> dict[str, float]:
@@ -253,13 +252,6 @@ def _result(run, ckpt, finished):
                      images_per_s=info['train_images'] / secs if secs > 0 else float('nan'), finished=finished)
 
 # %% ../nbs/06_zsq.ipynb #c04507d4
-def digits_fp_model(epochs:int=15, depth:int=8, seed:int=0, device='auto') -> nn.Module:
-    "A small FP CIFAR ResNet trained on the embedded digits (the stand-in for a pretrained model); the same `seed` gives the same model."
-    from akt_vpc.models import cifar_resnet
-    from akt_vpc.data import digits_dataset, fit_classifier
-    torch.manual_seed(seed)  # the initial weights too, not only the training order
-    return fit_classifier(cifar_resnet(depth), digits_dataset('train'), epochs=epochs, seed=seed, device=device)
-
 def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
             dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or a Dataset; None: a named model's own
             weights:str|None=None, # a weights file for an architecture name ('resnet32', a torchvision classifier)
@@ -291,8 +283,8 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
                     seed=seed, **cfg_kwargs)
     t0 = time.time()
     fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else classifier(model, weights, download)
-    if isinstance(dataset, str) and _num_classes(fp) != NUM_CLASSES[dataset]:
-        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {_num_classes(fp)}")
+    if isinstance(dataset, str) and count_classes(fp) != NUM_CLASSES[dataset]:
+        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {count_classes(fp)}")
     test = eval_dataset(dataset, download=download)
     res = train_zsq(fp, test, cfg)
     return dict(model=name(model), dataset=name(dataset), **res.summary(), seconds=round(time.time() - t0, 1),
