@@ -196,3 +196,13 @@ def test_spec_citation_check_finds_them(tmp_path):
     (tmp_path/'a.ipynb').write_text(json.dumps(nb))
     test_eq = lambda a, b: (a == b) or pytest.fail(f'{a} != {b}')
     test_eq(spec_citations(tmp_path/'a.ipynb'), ['cell 1: x = 1  # see ZSQ.md section 3', 'cell 2: As spec section 7 says'])
+
+
+def test_sidebar_sections():
+    "The sidebar (nbs/sidebar.yml, custom_sidebar) lists every notebook once, in its part's section."
+    text = (ROOT/'nbs'/'sidebar.yml').read_text()
+    listed = re.findall(r'^\s*- ([\w/]+\.ipynb)\s*$', text, flags=re.M)
+    have = sorted(str(p.relative_to(ROOT/'nbs')) for p in (ROOT/'nbs').rglob('*.ipynb')
+                  if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
+    assert sorted(listed) == have, f'sidebar.yml and nbs/ differ: {sorted(set(listed) ^ set(have))}'
+    assert len(re.findall(r'^\s*- section: ', text, flags=re.M)) >= 3, 'the sidebar has no sections'

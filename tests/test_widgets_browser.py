@@ -1,7 +1,7 @@
 """The three explorers of `21_widgets`, live in a real browser.
 
 JupyterLab is started on localhost (a free port, a random token, a temporary root holding a copy of
-`nbs/21_widgets.ipynb` without outputs and with the cells `nbdev_test` skips emptied, so the notebook in the
+`nbs/shared/21_widgets.ipynb` without outputs and with the cells `nbdev_test` skips emptied, so the notebook in the
 repository is never touched). Headless Chromium, driven by Playwright with the system browser (`executable_path`;
 no browser download), opens it and runs every cell from the Run menu. Then one control of each explorer is moved
 (AnomalyExplorer's frame slider, GradNormExplorer's smoothing slider, by the keyboard; AttentionExplorer's layer
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import run_nbs  # noqa: E402  (which cells nbdev_test skips)
 from test_docs import chromium, ERROR_RE  # noqa: E402
 
-NB = ROOT/'nbs'/'21_widgets.ipynb'
+NB = ROOT/'nbs'/'shared'/'21_widgets.ipynb'
 SHOTS = ROOT/'.screenshots'/'widgets'
 # each explorer is told apart by its controls' labels; the control moved, and how
 EXPLORERS = {'AttentionExplorer': ({'image', 'layer', 'bits'}, 'layer', 'select'),

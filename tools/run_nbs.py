@@ -13,7 +13,7 @@ kernel and saves no widget state. nbdev_clean keeps the `widgets` metadata key.
 With `--flags slow` (space- or comma-separated), cells with those flags run too and keep their outputs (as with
 `nbdev_test --flags slow`), e.g. a tutorial's slow cells on the shared data.
 
-Usage: python tools/run_nbs.py [--widgets] [--flags slow] nbs/03_data.ipynb [more.ipynb ...]
+Usage: python tools/run_nbs.py [--widgets] [--flags slow] nbs/quantization/03_data.ipynb [more.ipynb ...]
 """
 import os, sys, time
 from pathlib import Path
