@@ -11,7 +11,7 @@ import numpy as np
 import cv2
 import scipy.io
 from . import core
-from .core import shared_file, missing_reason, cache_dir
+from .core import check_choice, shared_file, missing_reason, cache_dir
 from .video import (IMAGE_EXTS, Video, VideoDataset, VideoFile, natural_key, list_frames, load_folder, street_scene,
                            _video_entry, _entries)
 
@@ -275,7 +275,7 @@ def fetch_dataset(name:str, # 'ped2' or 'avenue'
                   download:bool=True, # False: only an already cached archive is used
                  ) -> Path:
     "The unpacked official folder of data set `name`, downloaded (sha256-checked) and unpacked when needed."
-    if name not in ARCHIVES: raise ValueError(f"name: expected one of {list(ARCHIVES)}, got {name!r}")
+    check_choice('name', name, ARCHIVES)
     cache = Path(cache if cache is not None else cache_dir())
     for a in ARCHIVES[name]:
         unpack(core.download(list(a.urls), a.fname, a.sha256, cache, fetch=download), cache/name, a.members)
