@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from .core import check_range, pick_device, progress, seed_everything, save_checkpoint
-from .ascnet import (CKPT_FORMAT, ASCNet, AppearanceQueue, ClipSampler, ascnet_losses, read_checkpoint)
+from .ascnet import ASCNet, AppearanceQueue, ClipSampler, ascnet_losses
+from .ascnet_encoder import CKPT_FORMAT, read_checkpoint
 
 # %% auto #0
 __all__ = ['ASCNetTrainer', 'appearance_neighbours']

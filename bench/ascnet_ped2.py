@@ -24,7 +24,7 @@ from akt_vpc.video import load_ped2
 from akt_vpc.core import peak_memory_mb
 from akt_vpc.vpc import VideoPatchCore, VPC_BANKS
 from akt_vpc.metrics import evaluate_scores
-from akt_vpc.ascnet import ASCNetEncoder, read_checkpoint
+from akt_vpc.ascnet_encoder import ASCNetEncoder, read_checkpoint
 from akt_vpc.ascnet_train import ASCNetTrainer
 
 OUT = Path(__file__).resolve().parent/'out'
