@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
+    v.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: compare the "
+                   "pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone, for a copy where they disagree)")
     _add_common(v)
     a = sub.add_parser('ascnet', help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
     a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
@@ -213,7 +215,7 @@ def _run(args:argparse.Namespace) -> int:
         from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
-                      ratios=args.ratio, out_dir=args.out, device=args.device)
+                      ratios=args.ratio, out_dir=args.out, device=args.device, check_masks=args.check_masks)
         fixed = res.get('fixed', {})
         _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
                                f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")

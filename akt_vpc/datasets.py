@@ -67,26 +67,27 @@ def load_iitb(root:str|Path # holding training/, testing/, groundtruth/
     return VideoDataset('iitb', train, test)
 
 # %% ../nbs/anomaly_detection/10a_datasets.ipynb #9c0a997f
-def _official(root:Path):
-    "The official UCSD or Avenue folder at or just below `root`, with its loader, or None."
+def _read_official(root:Path, check_masks:bool=True) -> VideoDataset|None:
+    "The official UCSD or Avenue folder at or just below `root`, read; None when there is none."
     for d in (root, root/'Avenue Dataset'):
-        if (d/'training_videos').is_dir(): return load_avenue_videos, d
+        if (d/'training_videos').is_dir(): return load_avenue_videos(d)
     for d in (root, root/'UCSDped2', root/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2', root/'ped2'/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2'):
-        if (d/'Train').is_dir() and (d/'Test').is_dir(): return load_ucsd, d
+        if (d/'Train').is_dir() and (d/'Test').is_dir(): return load_ucsd(d, check_masks)
     return None
 
 def load_ped2(root:str|Path|None=None, # a folder in the official or the ano_pred layout; None: see `download`
               download:bool=False, # with root None: True reads the official archive (downloaded once), False the shared copy
               cache:str|Path|None=None, # where the archive is kept; None: `cache_dir()`
+              check_masks:bool=True, # official layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
              ) -> VideoDataset:
     "UCSD Ped2 (16 training, 12 test videos)."
-    if root is None and download: return load_ucsd(fetch_dataset('ped2', cache))
+    if root is None and download: return load_ucsd(fetch_dataset('ped2', cache), check_masks)
     if root is None:
         p = shared_file('ped2/ped2.mat')
         if p is None: raise FileNotFoundError(missing_reason('ped2/ped2.mat').replace('SKIPPED: ', '') + "; or pass download=True for the official archive")
         root = p.parent
-    found = _official(Path(root))
-    return found[0](found[1]) if found else load_ano_pred(root, 'ped2')
+    ds = _read_official(Path(root), check_masks)
+    return ds if ds is not None else load_ano_pred(root, 'ped2')
 
 def load_avenue(root:str|Path|None=None, # a folder in the official or the ano_pred layout; None: the official archive
                 download:bool=False, # with root None: allow downloading the official archives
@@ -94,22 +95,23 @@ def load_avenue(root:str|Path|None=None, # a folder in the official or the ano_p
                ) -> VideoDataset:
     "CUHK Avenue (16 training, 21 test videos)."
     if root is None: return load_avenue_videos(fetch_dataset('avenue', cache, download))
-    found = _official(Path(root))
-    return found[0](found[1]) if found else load_ano_pred(root, 'avenue')
+    ds = _read_official(Path(root))
+    return ds if ds is not None else load_ano_pred(root, 'avenue')
 
 def load_dataset(spec:str|Path|VideoDataset, # 'street_scene', 'ped2', 'avenue', or a folder (layout detected)
                  download:bool=False, # 'ped2' / 'avenue': read the official archive, downloaded once (Colab)
+                 check_masks:bool=True, # official UCSD layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
                  **kwargs, # passed to `street_scene`, or `cache=` to the downloads
                 ) -> VideoDataset:
     "A `VideoDataset` from a name or a folder: official UCSD / Avenue, ano_pred, ShanghaiTech, IITB, or `training/` + `testing/`."
     if isinstance(spec, VideoDataset): return spec
     if spec == 'street_scene': return street_scene(**kwargs)
-    if spec == 'ped2': return load_ped2(download=download, **kwargs)
+    if spec == 'ped2': return load_ped2(download=download, check_masks=check_masks, **kwargs)
     if spec == 'avenue': return load_avenue(download=download, **kwargs)
     root = Path(spec)
     if not root.is_dir(): raise ValueError(f"dataset: expected 'street_scene', 'ped2', 'avenue' or an existing folder, got {spec!r}")
-    found = _official(root)
-    if found: return found[0](found[1])
+    ds = _read_official(root, check_masks)
+    if ds is not None: return ds
     if (root/'training'/'frames').is_dir(): return load_ano_pred(root)
     if (root/'testframemask').is_dir(): return load_shanghaitech(root)
     if (root/'groundtruth').is_dir(): return load_iitb(root)

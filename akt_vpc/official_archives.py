@@ -91,7 +91,7 @@ def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` a
         gt = root/'Test'/f'{v.name}_gt'
         if gt.is_dir() and (y is None or check_masks):
             ym = mask_labels(gt, len(v), v.name)
-            if y is not None: _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list", "; load_ucsd(root, check_masks=False) reads the gt_frame list alone")
+            if y is not None: _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list", "; load_ucsd(root, check_masks=False) (akt-vpc vad --no-check-masks) reads the gt_frame list alone")
             y = ym
         v.labels = y
     return VideoDataset(root.name.lower().replace('ucsd', ''), train, test)
