@@ -16,7 +16,7 @@ from .core import check_range, cache_dir
 
 # %% auto #0
 __all__ = ['FRESH_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD',
-           'CIFAR100_MEAN', 'CIFAR100_STD', 'CLIP_RN101_SHA256', 'CLIP_RN101_URL', 'CLIP_RN101_HF_URL',
+           'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'CLIP_RN101_SHA256', 'CLIP_RN101_URL', 'CLIP_RN101_HF_URL',
            'CLIP_RN101_SOURCES', 'resolve_module', 'hooked_outputs', 'inference_copy', 'weights_key', 'check_images',
            'FeatureEncoder', 'ClipBottleneck', 'ClipTrunk', 'read_clip_visual', 'clip_rn101_file', 'ClipRN101Encoder',
            'TorchvisionEncoder', 'CifarResNetEncoder']
@@ -94,6 +94,7 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CLIP_MEAN, CLIP_STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
 CIFAR100_MEAN, CIFAR100_STD = (0.5070, 0.4865, 0.4409), (0.2673, 0.2564, 0.2761)
+CPU_BATCH = 8 # images per pass of the traced copy on a CPU: small batches keep the activations in cache
 
 def check_images(name:str, x, channels:int=3) -> torch.Tensor:
     "`x` if it is a float tensor (N, channels, H, W), else a `ValueError` naming `name`."
@@ -164,11 +165,14 @@ class FeatureEncoder(nn.Module):
         return [store[n] for n in self.layers]
 
     def forward_maps(self, x:torch.Tensor) -> list[torch.Tensor]:
-        "The maps of `layers` for images `x` (N, 3, H, W) in [0, 1] RGB."
+        "The maps of `layers` for images `x` (N, 3, H, W) in [0, 1] RGB (channels_last from the traced copy: use `reshape`, not `view`)."
         fast = self.inference_model()
         if fast is None: return self.hooked_maps(x)
-        with torch.no_grad(): out = fast(self.preprocess(x).contiguous(memory_format=torch.channels_last))
-        return [out[n].contiguous() for n in self.layers]
+        with torch.no_grad():
+            x = self.preprocess(x).contiguous(memory_format=torch.channels_last)
+            step = CPU_BATCH if x.device.type == 'cpu' else max(len(x), 1)
+            outs = [fast(x[i:i+step]) for i in range(0, max(len(x), 1), step)]
+        return [outs[0][n] if len(outs) == 1 else torch.cat([o[n] for o in outs]) for n in self.layers]
 
     forward = forward_maps
 

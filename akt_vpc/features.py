@@ -32,9 +32,10 @@ def locally_aware(maps, # list of maps (N, C_l, H_l, W_l)
     for i, m in enumerate(maps):
         if m.ndim != 4: raise ValueError(f"maps: map {i} should be (N, C, H, W), got {tuple(m.shape)}")
         if min(m.shape[-2:]) < pool: raise ValueError(f"maps: map {i} ({tuple(m.shape)}) is smaller than pool={pool}")
+        m = m.contiguous(memory_format=torch.channels_last)  # CPU pooling is several times faster in this layout
         out.append(F.adaptive_avg_pool2d(F.avg_pool2d(m, pool, stride=1), out_size))
     if len({o.shape[0] for o in out}) > 1: raise ValueError("maps: all maps need the same batch size")
-    return torch.cat(out, 1)
+    return torch.cat(out, 1).contiguous()
 
 def group_channels(f:torch.Tensor, # (N, C, ...) features
                    c_out:int, # channels after grouping, 1 <= c_out <= C
@@ -71,7 +72,7 @@ def object_features(encoder:FeatureEncoder, # any `FeatureEncoder`
         b = crops[i:i+batch_size].to(encoder.device, torch.float32)
         if (H, W) != (size, size): b = F.interpolate(b, size=(size, size), mode='bilinear', align_corners=False)
         out.append(group_channels(locally_aware(encoder.forward_maps(b), out_size), c_out).to(tubes.device))
-    return torch.cat(out).view(N, T, c_out, out_size, out_size).transpose(1, 2).contiguous()
+    return torch.cat(out).reshape(N, T, c_out, out_size, out_size).transpose(1, 2).contiguous()
 
 # %% ../nbs/anomaly_detection/12_features.ipynb #da0fc623
 def check_features(name:str, f) -> torch.Tensor:
