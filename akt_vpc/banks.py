@@ -167,11 +167,12 @@ def neighbour_distances(queries:torch.Tensor, # (M, gh, gw, D) query grids
     rows = max(1, chunk_size // (gh*gw*N))
     for dr in range(3):
         for dc in range(3):  # the training cells at offset (dr-1, dc-1) of every cell
-            b = bp[dr:dr+gh, dc:dc+gw].reshape(gh*gw, N, D); bsq = b.pow(2).sum(2)[:, None]
+            b = bp[dr:dr+gh, dc:dc+gw].reshape(gh*gw, N, D)
+            bsq = b.pow(2).sum(2)[:, None].masked_fill_(~inside[dr:dr+gh, dc:dc+gw].reshape(-1, 1, 1), float('inf'))  # off the grid: infinitely far
             flat = ((r + dr) * (gw + 2) + c + dc) * N  # where those cells start in bp viewed as (-1, D)
             for i in range(0, M, rows):
                 d2 = torch.baddbmm(bsq, q[:, i:i+rows], b.transpose(1, 2), alpha=-2)
-                m, a = d2.masked_fill_(~inside[dr:dr+gh, dc:dc+gw].reshape(-1, 1, 1), float('inf')).min(2)
+                m, a = d2.min(2)
                 closer = m < best[:, i:i+rows]
                 best[:, i:i+rows] = torch.where(closer, m, best[:, i:i+rows]); near[:, i:i+rows] = torch.where(closer, flat[:, None] + a, near[:, i:i+rows])
     exact = (q - bp.reshape(-1, D)[near]).norm(dim=2)  # the distance to the nearest cell found, computed directly
