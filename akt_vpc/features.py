@@ -13,7 +13,8 @@ from .encoders import FeatureEncoder, check_images
 # the encoders lived here before `akt_vpc.encoders`: `from akt_vpc.features import CifarResNetEncoder` still works
 from .encoders import (
     resolve_module, hooked_outputs, IMAGENET_MEAN, IMAGENET_STD, CLIP_MEAN, CLIP_STD, CIFAR10_MEAN, CIFAR10_STD,
-    CIFAR100_MEAN, CIFAR100_STD, CLIP_RN101_URL, ClipTrunk, ClipRN101Encoder, TorchvisionEncoder, CifarResNetEncoder)
+    CIFAR100_MEAN, CIFAR100_STD, TorchvisionEncoder, CifarResNetEncoder)
+from .clip import CLIP_RN101_URL, ClipTrunk, ClipRN101Encoder
 
 # %% auto #0
 __all__ = ['locally_aware', 'group_channels', 'object_features', 'check_features', 'spatial_vectors', 'temporal_vectors',
