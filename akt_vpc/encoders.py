@@ -15,8 +15,9 @@ from .core import check_range
 
 # %% auto #0
 __all__ = ['FRESH_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD',
-           'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'resolve_module', 'hooked_outputs', 'inference_copy',
-           'weights_key', 'check_images', 'FeatureEncoder', 'TorchvisionEncoder', 'CifarResNetEncoder']
+           'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'resolve_module', 'hooked_outputs', 'add_into',
+           'inference_copy', 'weights_key', 'check_images', 'FeatureEncoder', 'TorchvisionEncoder',
+           'CifarResNetEncoder']
 
 # %% ../nbs/anomaly_detection/12b_encoders.ipynb #84cd6eb0
 def resolve_module(model:nn.Module, # the network
@@ -56,15 +57,19 @@ def hooked_outputs(model:nn.Module, # the network
 # %% ../nbs/anomaly_detection/12b_encoders.ipynb #a44e3f3c
 FRESH_MODULES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.Linear) # outputs a ReLU may overwrite
 
+def add_into(a:torch.Tensor, b) -> torch.Tensor:
+    "`a + b`, written into `a` when `b` is a tensor of `a`'s shape and dtype (for an `a` that nothing else reads)."
+    return a.add_(b) if isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype else a + b
+
 def _fresh(node:torch.fx.Node, modules:dict) -> bool:
     "True when `node` makes a new tensor that is no view of another: a convolution, normalisation or linear layer, or a sum."
     if node.op == 'call_module': return isinstance(modules.get(node.target), FRESH_MODULES)
-    return node.op == 'call_function' and node.target in (operator.add, torch.add)
+    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into)
 
 def inference_copy(model:nn.Module, # the backbone (copied, not changed)
                    layers, # names of the submodules whose outputs are wanted (see `resolve_module`)
                   ) -> torch.fx.GraphModule:
-    "A traced copy of `model` in eval mode giving {layer: map}: cut after `layers`, BatchNorm folded, ReLUs in place, channels_last."
+    "A traced copy of `model` in eval mode giving {layer: map}: cut after `layers`, BatchNorm folded, ReLUs and sums in place, channels_last."
     from torchvision.models.feature_extraction import create_feature_extractor
     from torch.fx.experimental.optimization import fuse
     names = {id(m): n for n, m in model.named_modules()}
@@ -72,12 +77,12 @@ def inference_copy(model:nn.Module, # the backbone (copied, not changed)
     gm = create_feature_extractor(copy.deepcopy(model).eval(), return_nodes=nodes).eval()
     gm = fuse(gm, inplace=True, no_trace=True).eval().requires_grad_(False)
     mods = dict(gm.named_modules())
-    for node in gm.graph.nodes:
-        relu = ((node.op == 'call_module' and type(mods.get(node.target)) is nn.ReLU)
-                or (node.op == 'call_function' and node.target in (F.relu, torch.relu)))
-        src = node.args[0] if relu and node.args else None
-        if isinstance(src, torch.fx.Node) and len(src.users) == 1 and _fresh(src, mods):
+    for node in gm.graph.nodes:  # a ReLU or a sum whose input nothing else reads overwrites it
+        src = node.args[0] if node.args else None
+        if not (isinstance(src, torch.fx.Node) and len(src.users) == 1 and _fresh(src, mods)): continue
+        if (node.op == 'call_module' and type(mods.get(node.target)) is nn.ReLU) or (node.op == 'call_function' and node.target in (F.relu, torch.relu)):
             node.op, node.target, node.args, node.kwargs = 'call_function', torch.relu_, (src,), {}
+        elif node.op == 'call_function' and node.target in (operator.add, torch.add) and not node.kwargs: node.target = add_into
     gm.graph.eliminate_dead_code(); gm.graph.lint(); gm.recompile(); gm.delete_all_unused_submodules()
     if all(p.ndim != 5 for p in gm.parameters()): gm = gm.to(memory_format=torch.channels_last)
     return gm
