@@ -70,12 +70,19 @@ def inference_copy(model:nn.Module, # the backbone (copied, not changed)
                    layers, # names of the submodules whose outputs are wanted (see `resolve_module`)
                   ) -> torch.fx.GraphModule:
     "A traced copy of `model` in eval mode giving {layer: map}: cut after `layers`, BatchNorm folded, ReLUs and sums in place, channels_last."
-    from torchvision.models.feature_extraction import create_feature_extractor
     from torch.fx.experimental.optimization import fuse
     names = {id(m): n for n, m in model.named_modules()}
-    nodes = {names[id(resolve_module(model, n))]: n for n in layers}
-    gm = create_feature_extractor(copy.deepcopy(model).eval(), return_nodes=nodes).eval()
-    gm = fuse(gm, inplace=True, no_trace=True).eval().requires_grad_(False)
+    wanted = {n: names[id(resolve_module(model, n))] for n in layers}  # layer name -> the module's qualified name
+    gm = torch.fx.symbolic_trace(copy.deepcopy(model).eval())
+    last = {}  # qualified name -> the last operation traced inside that module: its output
+    for node in gm.graph.nodes:
+        for q in node.meta.get('nn_module_stack') or {}: last[q] = node
+    calls = [n for n, q in wanted.items() if sum(x.op == 'call_module' and x.target == q for x in gm.graph.nodes) > 1]
+    if calls or any(q not in last for q in wanted.values()): raise ValueError(f"layers: {calls or list(wanted)} called more than once or not traced")
+    out = next(x for x in gm.graph.nodes if x.op == 'output')
+    out.args = ({n: last[q] for n, q in wanted.items()},)
+    gm.graph.eliminate_dead_code(); gm.recompile(); gm.delete_all_unused_submodules()
+    gm = fuse(gm.eval(), inplace=True, no_trace=True).eval().requires_grad_(False)
     mods = dict(gm.named_modules())
     for node in gm.graph.nodes:  # a ReLU or a sum whose input nothing else reads overwrites it
         src = node.args[0] if node.args else None
