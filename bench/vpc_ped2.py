@@ -6,8 +6,8 @@ each design runs in its own child process (one thread), one after the other (def
 cores, two children at once would compete with each other too) or, with --parallel, at the same time. Each child reports
 its fit and score wall time, its CPU time (less sensitive to other jobs on the machine) and its peak memory; the JSON gives
 the ratios and the load average before, between and after the children. `main`'s package is read with `git archive main akt_vpc`.
-Writes bench/out/vpc_ped2.json (and the fused/per-memory scores as .npz). The new run's features are cached under
-/tmp/akt_vpc_cache for bench/vpc_cross_video.py.
+Writes bench/out/vpc_ped2.json (and the fused/per-memory scores as .npz). The new run's features are stored under
+/tmp/akt_vpc_cache for bench/vpc_cross_video.py, after its time and peak memory are read.
 Run: python bench/vpc_ped2.py [--parallel]
 """
 import argparse, json, os, subprocess, sys, tempfile, time
@@ -22,29 +22,28 @@ from akt_vpc.video import load_ped2
 from akt_vpc.core import peak_memory_mb
 from akt_vpc.vpc import VideoPatchCore
 ds = load_ped2(); vpc = VideoPatchCore()
-new = hasattr(vpc, 'extractor')
-if new:
-    from pathlib import Path
-    from akt_vpc.validation import cached_features, feature_key
-    cache = Path('/tmp/akt_vpc_cache')
-    for v in ds.train + ds.test: (cache/f'{feature_key(vpc, v)}.pt').unlink(missing_ok=True)  # computed (and timed) here, then stored
-    feats = lambda vs: cached_features(vpc, vs, cache)
-else: feats = lambda vs: [vpc.features(v) for v in vs]
-t0, c0 = time.time(), time.process_time(); vpc.fit_features(feats(ds.train)); t_fit, c_fit = time.time() - t0, time.process_time() - c0
-t0, c0 = time.time(), time.process_time(); out = vpc.score(feats(ds.test)); t_score, c_score = time.time() - t0, time.process_time() - c0
+feats = lambda vs: [vpc.features(v) for v in vs]
+t0, c0 = time.time(), time.process_time(); ftr = feats(ds.train); vpc.fit_features(ftr); t_fit, c_fit = time.time() - t0, time.process_time() - c0
+t0, c0 = time.time(), time.process_time(); fte = feats(ds.test); out = vpc.score(fte); t_score, c_score = time.time() - t0, time.process_time() - c0
+peak = peak_memory_mb()
 np.savez(sys.argv[1], fused=np.concatenate(out['fused']), lengths=[len(s) for s in out['fused']],
          **{'z_' + b: np.concatenate(out['z'][b]) for b in out['z']})
+if sys.argv[2] == 'cache':  # after the measurement: the features, stored for bench/vpc_cross_video.py (its import of sklearn is not measured)
+    from pathlib import Path
+    from akt_vpc.validation import feature_key
+    cache = Path('/tmp/akt_vpc_cache'); cache.mkdir(exist_ok=True)
+    for v, f in zip(ds.train + ds.test, ftr + fte): torch.save(dict(name=f.name, n_frames=f.n_frames, clips=f.clips), cache/f'{feature_key(vpc, v)}.pt')
 import akt_vpc
 print(json.dumps(dict(package=akt_vpc.__file__, fit_seconds=t_fit, score_seconds=t_score, fit_cpu_seconds=c_fit, score_cpu_seconds=c_score,
-                      peak_memory_mb=peak_memory_mb(), config=vpc.config(),
+                      peak_memory_mb=peak, config=vpc.config(),
                       train_frames=sum(map(len, ds.train)), test_frames=sum(map(len, ds.test)))))
 '''
 
-def child(package_root:str, out:Path):
+def child(package_root:str, out:Path, cache:bool=False):
     "Start one design in its own process (one thread) importing `akt_vpc` from `package_root`; returns the process."
     env = {**os.environ, 'PYTHONPATH': package_root, 'OMP_NUM_THREADS': '1'}
     # run from `package_root`: `python -c` puts the working folder first on sys.path
-    return subprocess.Popen([sys.executable, '-c', CHILD, str(out)], env=env, stdout=subprocess.PIPE, text=True, cwd=package_root)
+    return subprocess.Popen([sys.executable, '-c', CHILD, str(out), 'cache' if cache else '-'], env=env, stdout=subprocess.PIPE, text=True, cwd=package_root)
 
 def load() -> list:
     "The 1, 5 and 15 minute load averages of the machine."
@@ -65,12 +64,12 @@ def main():
     t0 = time.time(); loads = dict(start=load())
     roots = {'new': str(ROOT), 'main': str(tmp)}
     if args.parallel:  # side by side, same load
-        procs = {k: child(r, tmp/f'{k}.npz') for k, r in roots.items()}
+        procs = {k: child(r, tmp/f'{k}.npz', k == 'new') for k, r in roots.items()}
         runs = {k: json.loads(p.communicate()[0].strip().splitlines()[-1]) for k, p in procs.items()}
     else:  # one after the other
         runs = {}
         for k, r in roots.items():
-            runs[k] = json.loads(child(r, tmp/f'{k}.npz').communicate()[0].strip().splitlines()[-1]); loads[f'after_{k}'] = load()
+            runs[k] = json.loads(child(r, tmp/f'{k}.npz', k == 'new').communicate()[0].strip().splitlines()[-1]); loads[f'after_{k}'] = load()
     loads['end'] = load()
     assert runs['main']['package'].startswith(str(tmp)) and runs['new']['package'].startswith(str(ROOT)), {k: r['package'] for k, r in runs.items()}
     res = {}
