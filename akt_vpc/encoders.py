@@ -96,7 +96,7 @@ def inference_copy(model:nn.Module, # the backbone (copied, not changed)
 
 def weights_key(model:nn.Module) -> tuple:
     "Where each parameter and buffer of `model` lives and how often it was changed in place: differs after any weight update."
-    return tuple((t.device, t.data_ptr(), t._version) for t in itertools.chain(model.parameters(), model.buffers()))
+    return tuple((t.device, t.data_ptr(), 0 if t.is_inference() else t._version) for t in itertools.chain(model.parameters(), model.buffers()))
 
 # %% ../nbs/anomaly_detection/12b_encoders.ipynb #6e686931
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 import cv2
 from .core import check_choice, check_range
 from .encoders import FeatureEncoder, check_images
-# the encoders lived here before `akt_vpc.encoders`: `from akt_vpc.features import CifarResNetEncoder` still works
+# the encoders are importable from here too: `from akt_vpc.features import CifarResNetEncoder`
 from .encoders import (
     resolve_module, hooked_outputs, IMAGENET_MEAN, IMAGENET_STD, CLIP_MEAN, CLIP_STD, CIFAR10_MEAN, CIFAR10_STD,
     CIFAR100_MEAN, CIFAR100_STD, TorchvisionEncoder, CifarResNetEncoder)
