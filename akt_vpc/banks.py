@@ -8,13 +8,14 @@ import inspect
 import numpy as np
 import cv2
 import torch
+import torch.nn.functional as F
 from .core import check_range
 from .memory import MemoryBank, nn_distance
 from .motion import clip_flows, motion_descriptor, grid_shape, grid_descriptors, motion_energy, shape_descriptor
 
 # %% auto #0
-__all__ = ['MOTION_COLUMNS', 'MOTION_GROUPS', 'Clip', 'object_distances', 'Bank', 'group_scales', 'MotionBank', 'FlowGridBank',
-           'ShapeBank', 'HogBank']
+__all__ = ['MOTION_COLUMNS', 'MOTION_GROUPS', 'Clip', 'object_distances', 'Bank', 'group_scales', 'MotionBank',
+           'neighbour_distances', 'FlowGridBank', 'ShapeBank', 'HogBank']
 
 # %% ../nbs/anomaly_detection/13a_banks.ipynb #84c8c682
 class Clip:
@@ -151,6 +152,32 @@ class MotionBank(Bank):
     def state(self): return dict(scale=[t.tolist() for t in self.scale])
     def load_state(self, state): self.scale = tuple(torch.tensor(t) for t in state['scale']); return self
 
+# %% ../nbs/anomaly_detection/13a_banks.ipynb #5e1a0c3e
+def neighbour_distances(queries:torch.Tensor, # (M, gh, gw, D) query grids
+                        bank:torch.Tensor, # (N, gh, gw, D) training grids
+                        chunk_size:int=2**22, # most query-bank distances held in memory at once
+                       ) -> torch.Tensor:
+    "(M, gh, gw): each query cell's distance to the nearest training cell at the same or one of the 8 neighbouring positions."
+    M, gh, gw, D = queries.shape; N = bank.shape[0]
+    q = queries.permute(1, 2, 0, 3).reshape(gh*gw, M, D)  # per cell, its queries
+    bp = F.pad(bank.permute(0, 3, 1, 2), (1, 1, 1, 1)).permute(2, 3, 0, 1)  # (gh+2, gw+2, N, D): a border of empty cells
+    inside = F.pad(torch.ones(gh, gw, dtype=torch.bool, device=bank.device), (1, 1, 1, 1))
+    cell = torch.arange(gh*gw, device=bank.device); r, c = cell // gw, cell % gw
+    best = torch.full((gh*gw, M), float('inf'), device=bank.device); near = torch.zeros(gh*gw, M, dtype=torch.long, device=bank.device)
+    rows = max(1, chunk_size // (gh*gw*N))
+    for dr in range(3):
+        for dc in range(3):  # the training cells at offset (dr-1, dc-1) of every cell
+            b = bp[dr:dr+gh, dc:dc+gw].reshape(gh*gw, N, D)
+            bsq = b.pow(2).sum(2)[:, None].masked_fill_(~inside[dr:dr+gh, dc:dc+gw].reshape(-1, 1, 1), float('inf'))  # off the grid: infinitely far
+            flat = ((r + dr) * (gw + 2) + c + dc) * N  # where those cells start in bp viewed as (-1, D)
+            for i in range(0, M, rows):
+                d2 = torch.baddbmm(bsq, q[:, i:i+rows], b.transpose(1, 2), alpha=-2)
+                m, a = d2.min(2)
+                closer = m < best[:, i:i+rows]
+                best[:, i:i+rows] = torch.where(closer, m, best[:, i:i+rows]); near[:, i:i+rows] = torch.where(closer, flat[:, None] + a, near[:, i:i+rows])
+    exact = (q - bp.reshape(-1, D)[near]).norm(dim=2)  # the distance to the nearest cell found, computed directly
+    return exact.T.reshape(M, gh, gw)
+
 # %% ../nbs/anomaly_detection/13a_banks.ipynb #f11d6030
 class FlowGridBank(Bank):
     "Position-conditioned flow statistics: each grid cell against the same and neighbouring cells of the training clips."
@@ -178,14 +205,10 @@ class FlowGridBank(Bank):
         if not clips: return []
         if any(tuple(c.shape[:2]) != self.grid for c in clips):
             raise ValueError(f"clips: flow grid {tuple(clips[0].shape[:2])} differs from the training videos' {self.grid} (another frame size)")
-        gh, gw = self.grid; D = self.memory.dim
-        B = self.memory.bank.reshape(-1, gh, gw, D); src = self.memory.source.reshape(-1, gh, gw)[:, 0, 0]
+        gh, gw = self.grid
+        B = self.memory.bank.reshape(-1, gh, gw, self.memory.dim); src = self.memory.source.reshape(-1, gh, gw)[:, 0, 0]
         if self.source(exclude) is not None: B = B[src != self.source(exclude)]
-        Q = torch.stack(clips).float()
-        best = torch.zeros(len(Q))
-        for r in range(gh):
-            for c in range(gw):
-                best = torch.maximum(best, nn_distance(Q[:, r, c], B[:, max(r-1, 0):r+2, max(c-1, 0):c+2].reshape(-1, D)).cpu())
+        best = neighbour_distances(torch.stack(clips).float().to(B.device), B).flatten(1).amax(1).cpu()
         return [np.array([s], np.float64) for s in best.numpy()]
     def state(self): return dict(grid=list(self.grid))
     def load_state(self, state): self.grid = tuple(state['grid']); return self

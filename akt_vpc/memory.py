@@ -90,20 +90,40 @@ def _faiss_knn(q, b, k):
     d2, i = index.search(q.detach().cpu().float().contiguous().numpy(), k)
     return torch.from_numpy(i).to(q.device)
 
+def _nearest_index(queries, bank, chunk_size, block):
+    "Index (M,) of each query's nearest bank vector: |m|^2 - 2 q.m by one product per block of bank vectors; the nearest block first, then the vector in it."
+    cols = min(block, bank.shape[0]); rows = max(1, min(chunk_size, 2**18) // cols)
+    ba = torch.cat([-2 * bank, bank.pow(2).sum(1, keepdim=True)], 1).T  # (D+1, N): [q, 1] @ ba = |m|^2 - 2 q.m
+    qa = torch.cat([queries, queries.new_ones(len(queries), 1)], 1)
+    first = []
+    for i in range(0, len(qa), rows):  # amin without indices is several times faster than min with them
+        q = qa[i:i+rows]; best, start = torch.full((len(q),), float('inf'), device=q.device), torch.zeros(len(q), dtype=torch.long, device=q.device)
+        for j in range(0, ba.shape[1], cols):
+            m = (q @ ba[:, j:j+cols]).amin(1); closer = m < best
+            best, start = torch.where(closer, m, best), torch.where(closer, j, start)
+        first.append(start)
+    start = torch.cat(first); idx = torch.empty_like(start)
+    for j in start.unique().tolist():  # the queries whose nearest vector is in block j
+        sel = (start == j).nonzero()[:, 0]
+        idx[sel] = (qa[sel] @ ba[:, j:j+cols]).argmin(1) + j
+    return idx
+
 def nn_search(queries, # (M, D) query vectors
               bank, # (N, D) memory vectors, on the same device
               k:int=1, # number of neighbours
               chunk_size:int=2**24, # most query-bank distances held in memory at once
               backend:str='torch', # 'torch' or 'faiss' (only if installed)
+              block:int=512, # k=1: bank vectors compared per product (small blocks stay in the CPU cache)
              ) -> tuple[torch.Tensor, torch.LongTensor]:
     "Distances (M, k), ascending, and bank indices (M, k) of the k nearest bank vectors of each query."
     queries, bank = as_vectors(queries, 'queries'), as_vectors(bank, 'bank')
     if queries.shape[1] != bank.shape[1]: raise ValueError(f"queries: expected vectors of dimension {bank.shape[1]} (the bank's), got {queries.shape[1]}")
     check_range('k', k, 1, bank.shape[0], int)
-    check_range('chunk_size', chunk_size, 1, None, int)
+    check_range('chunk_size', chunk_size, 1, None, int); check_range('block', block, 1, None, int)
     check_choice('backend', backend, ['torch', 'faiss'])
     queries = queries.to(bank.device, bank.dtype)
     if backend == 'faiss': idx = _faiss_knn(queries, bank, k)
+    elif k == 1: idx = _nearest_index(queries, bank, chunk_size, block)[:, None]
     else:
         bsq = bank.pow(2).sum(1)
         rows = max(1, chunk_size // bank.shape[0])

@@ -11,7 +11,8 @@ import torch
 from .core import check_choice, check_range, progress, shared_file, pick_device
 from .video import Video, clip_starts, frame_scores
 from .objects import MotionDetector, YoloDetector, ClipObjects, square_boxes
-from .features import CifarResNetEncoder, ClipRN101Encoder, TorchvisionEncoder
+from .encoders import CifarResNetEncoder, TorchvisionEncoder
+from .clip import ClipRN101Encoder
 from .memory import save_banks, load_banks
 from .banks import Bank, Clip, MotionBank, FlowGridBank, ShapeBank, HogBank
 from .cnn_banks import SpatialBank, TemporalBank, HighlevelBank, AppearanceBank
