@@ -115,6 +115,7 @@ class StillClipStages(nn.Module):
 # %% ../nbs/anomaly_detection/16_ascnet_encoder.ipynb #1247d023
 class ASCNetEncoder(FeatureEncoder):
     "A trained ASCNet video encoder read as a `FeatureEncoder`: each image is a still clip; stage maps averaged over time."
+    trace = False # the video encoder checks its clips' type, which torch.fx's proxies fail: read through hooks
     def __init__(self, encoder:VideoEncoder3D, # the video encoder (copied; the copy is frozen)
                  layers=('layer2', 'layer3'), # hooked stages, from `STAGES`
                  input_size:int=64, # side images are resized to by VPC (the training clip size)

@@ -114,6 +114,7 @@ def check_images(name:str, x, channels:int=3) -> torch.Tensor:
 
 class FeatureEncoder(nn.Module):
     "A backbone's maps at `layers` through its traced inference copy (hooks when it cannot be traced); images in [0, 1] RGB, maps out."
+    trace = True # False in a subclass whose backbone torch.fx cannot trace: read through hooks from the start, without a warning
     def __init__(self, model:nn.Module, # the backbone (kept as `self.model`, not changed)
                  layers, # names of the submodules whose outputs are the maps
                  mean=IMAGENET_MEAN, # per-channel mean subtracted after colour handling (None: no normalisation)
@@ -130,7 +131,7 @@ class FeatureEncoder(nn.Module):
         self.model = model
         self.register_buffer('mean', None if mean is None else torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('std', None if std is None else torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
-        self.refresh(); self.traceable = True
+        self.refresh(); self.traceable = self.trace
         probe = min(self.input_size, 64)
         self.channels = {n: m.shape[1] for n, m in zip(self.layers, self.forward_maps(torch.zeros(1, 3, probe, probe)))}
 
