@@ -154,19 +154,25 @@ class ActQuantizer(nn.Module):
             raise RuntimeError(f"ActQuantizer called {s+1} times since the model's last forward began (max_sites="
                                f"{self.lo.shape[0]}); call the quantized model itself, not a submodule, or raise max_sites")
         if self.bits == 32: return x
-        if self.calibrating:
-            with torch.no_grad():
-                blo, bhi = self.granularity.batch_range(x, self.quantile)
-                i = self._slot(s, x)
-                if self.n_updates[s] == 0: self.lo[i], self.hi[i] = blo, bhi
-                else:
-                    self.lo[i] = self.momentum * self.lo[i] + (1 - self.momentum) * blo
-                    self.hi[i] = self.momentum * self.hi[i] + (1 - self.momentum) * bhi
-                self.n_updates[s] += 1
+        if self.calibrating: self._update_range(s, x)
         elif self.n_updates[s] == 0:
             raise RuntimeError("activation range not calibrated: run `calibrate(qmodel, batches)` (or forward with "
                                "calibration on) before using the quantized model")
+        return self._quantize(x, self._slot(s, x))
+
+    @torch.no_grad()
+    def _update_range(self, s, x):
+        "One EMA step of site `s`'s range towards the range of the batch `x`."
+        blo, bhi = self.granularity.batch_range(x, self.quantile)
         i = self._slot(s, x)
+        if self.n_updates[s] == 0: self.lo[i], self.hi[i] = blo, bhi
+        else:
+            self.lo[i] = self.momentum * self.lo[i] + (1 - self.momentum) * blo
+            self.hi[i] = self.momentum * self.hi[i] + (1 - self.momentum) * bhi
+        self.n_updates[s] += 1
+
+    def _quantize(self, x, i):
+        "Fake-quantize `x` with the range at slot `i` (straight-through gradient)."
         return fake_quant(x, self.lo[i], self.hi[i], self.bits, axis=self.granularity.axis, fused=self.fused)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):

@@ -1,0 +1,238 @@
+"""Block-wise reconstruction (BRECQ family) of the public ResNet-20 (CIFAR-10) after data-free calibration, on CPU.
+
+Every run: the quantized model with data-free activation ranges (the calibration-only start), then block by block
+(stem, 9 residual blocks, classifier) its learned weight rounding (AdaRound) and/or learned activation ranges (LSQ)
+fitted to the FP block outputs on a fixed synthetic set, optionally with AKT's attention loss as an extra term.
+Scored on the shared CIFAR-10 JPEG test set; no real image is used for anything but the reported accuracies.
+
+Synthetic set (per seed, cached in bench/out/zsq_synth/): a GDFQ generator (CE + BN-statistics loss, no Q model in
+its loss, so the set does not depend on the bit-width) trained `--gen-iterations` iterations at batch 32, then
+`--images` training images; the held-out set is `--held` images of the same generator drawn with another sampler
+(seed 10000 + seed): no run trains or calibrates on it.
+
+Choices (written to the JSON before any run, never made on test accuracy): see RULE below.
+
+Run (what bench/results/zsq_reconstruct_*.json hold):
+     python bench/zsq_reconstruct.py --levers --iterations 200      (W4A4 seed 0: start, each lever alone, both, +AKT)
+     python bench/zsq_reconstruct.py --levers --iterations 500 --only adaround+lsq --out bench/out/zsq_reconstruct_levers_i500.json
+     python bench/zsq_reconstruct.py --levers --iterations 200 --only adaround+lsq --source bnmatched --out bench/out/zsq_reconstruct_levers_bnmatched.json
+     python bench/zsq_reconstruct.py --merge-levers OUT.json LEVERS.json I500.json BNMATCHED.json   (the choices, by RULE)
+     python bench/zsq_reconstruct.py --final --iterations 500 --chosen adaround+lsq --akt-weight 10   (the chosen pipeline:
+         W4A4 s0, W3A3 s0-2, with/without AKT)
+     add --quick for a smoke run (tiny budget, 500 test images).
+Writes bench/out/zsq_reconstruct_{levers,final}.json (rewritten after every run).
+"""
+import argparse, copy, json, os, platform, statistics, sys, time
+from pathlib import Path
+import torch
+
+os.environ.setdefault('AKT_VPC_QUIET', '1')
+from akt_vpc.models import pretrained_resnet20
+from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.quant import quantize_model, select_act_ranges, output_agreement
+from akt_vpc.zsq_config import ZSQConfig
+from akt_vpc.methods import make_method
+from akt_vpc.reconstruct import reconstruct
+from akt_vpc.synth import bn_matched_images
+
+RULE = ("held-out synthetic: KL(FP || Q) of the final Q model on the held-out synthetic images (generator sampler seed "
+        "10000 + seed, used by no training, calibration or range choice). Levers (W4A4 seed 0): the arm with the smallest "
+        "held-out KL is the chosen pipeline; the AKT weight is the one of the +AKT arms with the smallest held-out KL. "
+        "Activation-range quantile of the start: smallest KL(FP || Q) on 128 further training synthetic images (the first 256 set the ranges; not the "
+        "held-out ones). Data source (GDFQ generator vs BN-statistics-matched pixels): the BN-matched images are "
+        "adopted only if their model has a smaller KL(FP || Q) on the GDFQ held-out images than the GDFQ model of the "
+        "same arm (a comparison on the incumbent's own held-out domain). Test accuracies are reported, never used "
+        "for a choice.")
+
+ARMS = {   # lever name -> reconstruct() options; 'start' is the calibration-only model
+    'start': None,
+    'lsq': dict(rounding=False, ranges=True),
+    'adaround': dict(rounding=True, ranges=False),
+    'adaround+lsq': dict(rounding=True, ranges=True),
+    'adaround+lsq+akt10': dict(rounding=True, ranges=True, akt_weight=10.0),
+    'adaround+lsq+akt100': dict(rounding=True, ranges=True, akt_weight=100.0),
+}
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--levers', action='store_true'); p.add_argument('--final', action='store_true')
+    p.add_argument('--only', default=None, help="levers: run only these arms, e.g. 'start,lsq'")
+    p.add_argument('--iterations', type=int, default=300, help='Adam iterations per block')
+    p.add_argument('--batch', type=int, default=32, help='synthetic images per iteration')
+    p.add_argument('--images', type=int, default=1024, help='synthetic training images')
+    p.add_argument('--held', type=int, default=256, help='held-out synthetic images (the choices)')
+    p.add_argument('--gen-iterations', type=int, default=200, help='generator training iterations (batch 32)')
+    p.add_argument('--source', default='gdfq', choices=['gdfq', 'bnmatched'], help='synthetic images: GDFQ generator or BN-statistics-matched pixels')
+    p.add_argument('--bn-steps', type=int, default=100, help='bnmatched: Adam steps per batch of images')
+    p.add_argument('--chosen', default='adaround+lsq', help='final: the arm the levers chose (without its AKT term)')
+    p.add_argument('--akt-weight', type=float, default=10.0, help='final: the AKT weight the levers chose')
+    p.add_argument('--bits', default='4,3'); p.add_argument('--seeds', default='0,1,2', help='final: W3A3 seeds')
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--test-n', type=int, default=None)
+    p.add_argument('--quick', action='store_true')
+    p.add_argument('--out', default=None)
+    p.add_argument('--append', action='store_true', help='keep the runs already in --out (same budget), replacing the ones rerun')
+    a = p.parse_args(argv)
+    if a.quick: a.iterations, a.images, a.held, a.gen_iterations, a.test_n = 5, 128, 64, 3, a.test_n or 500
+    name = 'levers' if a.levers else 'final'
+    a.out = a.out or str(Path(__file__).parent/'out'/f"zsq_reconstruct_{name}{'_quick' if a.quick else ''}.json")
+    return a
+
+def synthetic_set(fp, seed, a, cache_dir):
+    "Training and held-out synthetic images of seed `seed` (GDFQ generator), cached; and the seconds it took to make."
+    name = f'gdfq_g{a.gen_iterations}' if a.source == 'gdfq' else f'bnmatched_k{a.bn_steps}'
+    path = Path(cache_dir)/f'{name}_n{a.images}_h{a.held}_s{seed}.pt'
+    if path.exists(): return torch.load(path, weights_only=True)
+    t0 = time.time()
+    if a.source == 'bnmatched':
+        out = dict(train=bn_matched_images(fp, a.images, a.bn_steps, seed=seed, device='cpu'),
+                   held=bn_matched_images(fp, a.held, a.bn_steps, seed=10_000 + seed, device='cpu'))
+        out['seconds'] = torch.tensor(time.time() - t0)
+        path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
+        return out
+    cfg = ZSQConfig(method='gdfq', akt=False, batch_size=32, seed=seed, warmup_iterations=a.gen_iterations)
+    torch.manual_seed(seed)
+    method = make_method(cfg, fp, torch.Generator().manual_seed(seed), 'cpu')
+    q8 = quantize_model(fp, 8, 8)            # GDFQ's warm-up step also calibrates a Q model: a W8A8 one, thrown away
+    for it in range(a.gen_iterations): method.warmup_step(q8, it - a.gen_iterations + 1)
+    train = torch.cat(method.images(-(-a.images // 32)))[:a.images]
+    method.sampler = torch.Generator().manual_seed(10_000 + seed)
+    held = torch.cat(method.images(-(-a.held // 32)))[:a.held]
+    out = dict(train=train, held=held, seconds=torch.tensor(time.time() - t0))
+    path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
+    return out
+
+def start_model(fp, bits, train):
+    "The calibration-only start: W`bits`A`bits`, ranges from the first quarter of `train`, quantile by KL on the next eighth."
+    q, n = quantize_model(fp, bits, bits), len(train)
+    best, rows = select_act_ranges(fp, q, list(train[:n // 4].split(32)), list(train[n // 4:3 * n // 8].split(32)),
+                                   (None, 0.99999, 0.9999, 0.999, 0.995))
+    return q, best
+
+def start_state(fp, test, syn, bits):
+    "The calibration-only start, its test accuracy and held-out figures, and the seconds they took."
+    t0 = time.time()
+    q, quantile = start_model(fp, bits, syn['train'])
+    start = dict(acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
+                 held_out=output_agreement(fp, q, list(syn['held'].split(128))))
+    return q, quantile, start, time.time() - t0
+
+def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
+    "Start (or a copy of the given `state` of the same bits and seed) + (optionally) reconstruction; figures of both."
+    t0 = time.time()
+    q, quantile, start, start_s = state if state is not None else start_state(fp, test, syn, bits)
+    q = copy.deepcopy(q); t0 -= start_s      # wall time counts the start as if made for this run
+    held = list(syn['held'].split(128))
+    other = syn.get('gdfq_held')      # another source's held-out images (the source comparison)
+    other_kl = lambda: {k: round(v, 4) for k, v in output_agreement(fp, q, list(other.split(128))).items()}
+    row = dict(arm=arm, source=a.source, bits=f'W{bits}A{bits}', seed=seed, akt=bool(opts and opts.get('akt_weight')), options=opts,
+               act_quantile=quantile, start_acc=start['acc'], start_held_out={k: round(v, 4) for k, v in start['held_out'].items()})
+    if other is not None: row['start_held_out_gdfq'] = other_kl()
+    if opts is None:
+        row.update(final_acc=start['acc'], held_out=row['start_held_out'], wall_s=round(time.time() - t0, 1))
+        return row
+    t1 = time.time()
+    _, blocks = reconstruct(fp, q, syn['train'], iterations=a.iterations, batch_size=a.batch, seed=seed, held_out=syn['held'], **opts)
+    rec_s = time.time() - t1
+    row.update(final_acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
+               held_out={k: round(v, 4) for k, v in output_agreement(fp, q, held).items()},
+               reconstruct_s=round(rec_s, 1), wall_s=round(time.time() - t0, 1),
+               images_per_s=round(len(blocks) * a.iterations * a.batch / rec_s, 1),
+               **({'held_out_gdfq': other_kl()} if other is not None else {}),
+               blocks=[{k: (round(v, 5) if isinstance(v, float) else v) for k, v in b.items()} for b in blocks])
+    return row
+
+def main(argv=None):
+    a = parse(argv)
+    torch.set_num_threads(a.threads)
+    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
+    cache = out.parent/('zsq_synth_quick' if a.quick else 'zsq_synth')
+    fp, test = pretrained_resnet20('cifar10').eval(), cifar10_jpeg_testset(n=a.test_n)
+    res = dict(benchmark='zsq_reconstruct_' + ('levers' if a.levers else 'final'), model='resnet20_cifar10 (shared chenyaofo weights)',
+               test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', device='cpu', threads=a.threads,
+               cpu=platform.processor() or platform.machine(), how_chosen=RULE,
+               budget=dict(source=a.source, bn_steps=a.bn_steps if a.source == 'bnmatched' else None, iterations_per_block=a.iterations, batch_size=a.batch, synthetic_images=a.images,
+                           held_out_images=a.held, generator_iterations=a.gen_iterations),
+               settings=dict(rounding_lr=1e-3, step_lr=1e-3, reg_weight=0.01, beta='20 -> 2 after 20% of the iterations',
+                             loss='squared error summed over channels, mean over batch and positions'),
+               note='images_per_s: synthetic images through one block per second of reconstruction (blocks x iterations x batch / seconds)',
+               runs=[])
+    res['fp_acc'] = round(evaluate(fp, test, device='cpu', desc='FP'), 2)
+    def dump(): out.write_text(json.dumps(res, indent=1))
+    if a.levers:
+        plan = [(4, 0, n, ARMS[n]) for n in (a.only.split(',') if a.only else ARMS)]
+    else:
+        chosen = dict(ARMS[a.chosen])
+        plan = []
+        for bits in map(int, a.bits.split(',')):
+            for s in ([0] if bits == 4 else map(int, a.seeds.split(','))):
+                plan += [(bits, s, a.chosen, chosen), (bits, s, a.chosen + '+akt', {**chosen, 'akt_weight': a.akt_weight})]
+        res['chosen'] = dict(arm=a.chosen, akt_weight=a.akt_weight)
+    if a.append and out.exists():
+        old = json.loads(out.read_text())
+        if old['budget'] != res['budget']: raise SystemExit(f"--append: {out} has another budget: {old['budget']}")
+        rerun = {(f'W{b}A{b}', s, arm) for b, s, arm, _ in plan}
+        res['runs'] = [r for r in old['runs'] if (r['bits'], r['seed'], r['arm']) not in rerun]
+    dump()
+    states = {}      # the calibration-only start of each (bits, seed), shared by its arms
+    for bits, seed, arm, opts in plan:
+        syn = synthetic_set(fp, seed, a, cache)
+        if a.source != 'gdfq':
+            g = Path(cache)/f'gdfq_g{a.gen_iterations}_n1024_h256_s{seed}.pt'
+            if g.exists(): syn = {**syn, 'gdfq_held': torch.load(g, weights_only=True)['held']}
+        if (bits, seed) not in states: states[(bits, seed)] = start_state(fp, test, syn, bits)
+        row = one_run(fp, test, syn, bits, seed, arm, opts, a, states[(bits, seed)])
+        row['synthetic_set_s'] = round(float(syn['seconds']), 1)
+        res['runs'].append(row); dump()
+        print(json.dumps({k: v for k, v in row.items() if k != 'blocks'}), flush=True)
+    summarize(res); dump()
+    return res
+
+def summarize(res):
+    "Levers: the held-out choice; final: means over the W3A3 seeds with and without AKT."
+    runs = res['runs']
+    if res['benchmark'].endswith('levers') and runs:
+        best = min(runs, key=lambda r: r['held_out']['kl'])
+        res['chosen_by_held_out_kl'] = best['arm']
+        akt = [r for r in runs if r['akt']]
+        if akt: res['akt_weight_by_held_out_kl'] = min(akt, key=lambda r: r['held_out']['kl'])['options']['akt_weight']
+    w3 = [r for r in runs if r['bits'] == 'W3A3']
+    for akt in (False, True):
+        v = [r['final_acc'] for r in w3 if r['akt'] == akt]
+        s = [r['start_acc'] for r in w3 if r['akt'] == akt]
+        if v: res[f"w3a3_{'akt' if akt else 'no_akt'}"] = dict(seeds=len(v), mean=round(statistics.mean(v), 2),
+                                                             std=round(statistics.stdev(v), 2) if len(v) > 1 else None,
+                                                             values=v, start_mean=round(statistics.mean(s), 2))
+    res['total_wall_s'] = round(sum(r['wall_s'] for r in runs), 1)
+    return res
+
+def merge_levers(files, out):
+    "One levers JSON from the lever, budget and source runs (W4A4 seed 0), with every choice the rule makes."
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    res = {k: v for k, v in parts[0].items() if k not in ('runs', 'budget', 'chosen_by_held_out_kl', 'akt_weight_by_held_out_kl')}
+    res['runs'] = [dict(r, source=r.get('source', 'gdfq'), iterations_per_block=p['budget']['iterations_per_block'])
+                   for p in parts for r in p['runs']]
+    res['budgets'] = {f: p['budget'] for f, p in zip(files, parts)}
+    kl_own = lambda r: r['held_out']['kl']
+    kl_gdfq = lambda r: r['held_out']['kl'] if r['source'] == 'gdfq' else r.get('held_out_gdfq', {}).get('kl', float('inf'))
+    base = [r for r in res['runs'] if r['source'] == 'gdfq' and r['iterations_per_block'] == parts[0]['budget']['iterations_per_block']]
+    arm = min(base, key=kl_own)['arm']
+    akt = [r for r in base if r['akt']]
+    same = [r for r in res['runs'] if r['arm'] == arm]
+    budget = min((r for r in same if r['source'] == 'gdfq'), key=kl_own)
+    source = min(same, key=kl_gdfq)
+    res['selection'] = dict(
+        arm=dict(chosen=arm, held_out_kl={r['arm']: r['held_out']['kl'] for r in base}),
+        akt_weight=dict(chosen=min(akt, key=kl_own)['options']['akt_weight'] if akt else None,
+                        held_out_kl={r['options']['akt_weight']: r['held_out']['kl'] for r in akt}),
+        iterations_per_block=dict(chosen=budget['iterations_per_block'],
+                                  held_out_kl={r['iterations_per_block']: r['held_out']['kl'] for r in same if r['source'] == 'gdfq'}),
+        source=dict(chosen=source['source'], kl_on_gdfq_held_out={f"{r['source']}@{r['iterations_per_block']}": kl_gdfq(r) for r in same}))
+    res['merged_from'] = [str(f) for f in files]
+    Path(out).write_text(json.dumps(res, indent=1)); print(json.dumps(res['selection'], indent=1))
+    return res
+
+if __name__ == '__main__':
+    if '--merge-levers' in sys.argv:
+        i = sys.argv.index('--merge-levers'); merge_levers(sys.argv[i + 2:], sys.argv[i + 1])
+    else: main()
