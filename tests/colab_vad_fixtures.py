@@ -16,7 +16,7 @@
 It returns `{'urls': {url: local file}, 'hub_dir': the torch.hub folder, 'env': {name: value}, 'accept': accept_fixtures}`.
 `env` points torch.hub (`TORCH_HOME`) and our download cache (`AKT_VPC_CACHE`) into `tmp`. The stand-ins' sha256
 differ from the real files': `accept_fixtures(urls)`, called in the process that runs the tutorial's cells, sets the
-expected checksums of the matching entries of `akt_vpc.official_archives.ARCHIVES` and `akt_vpc.features.CLIP_RN101_SOURCES`
+expected checksums of the matching entries of `akt_vpc.official_archives.ARCHIVES` and `akt_vpc.clip.CLIP_RN101_SOURCES`
 to the stand-ins' and returns a function that restores them. The harness maps each URL to its file in the
 network layer (`akt_vpc.core._fetch`).
 """
@@ -32,7 +32,7 @@ from akt_vpc.core import file_sha256, shared_file
 from akt_vpc.video import Video, VideoDataset, street_scene
 from akt_vpc.datasets import load_ped2
 from akt_vpc.official_archives import ARCHIVES, save_ucsd
-from akt_vpc.features import CLIP_RN101_URL, ClipTrunk
+from akt_vpc.clip import CLIP_RN101_URL, ClipTrunk
 
 N_FRAMES, N_TRAIN, N_TEST = 10, 3, 2
 
@@ -117,13 +117,13 @@ def hub_folder(tmp:Path) -> Path:
 
 def accept_fixtures(urls:dict):
     "Expect the stand-ins' sha256 for the URLs in `urls` (this process only); returns a function that restores the real ones."
-    from akt_vpc import official_archives, features
-    old_archives, old_clip = dict(official_archives.ARCHIVES), features.CLIP_RN101_SOURCES
+    from akt_vpc import official_archives, clip
+    old_archives, old_clip = dict(official_archives.ARCHIVES), clip.CLIP_RN101_SOURCES
     for k, v in old_archives.items():
         official_archives.ARCHIVES[k] = tuple(replace(a, sha256=file_sha256(urls[a.urls[0]])) if a.urls[0] in urls else a for a in v)
-    features.CLIP_RN101_SOURCES = tuple((u, f, file_sha256(urls[u]) if u in urls else s) for u, f, s in old_clip)
+    clip.CLIP_RN101_SOURCES = tuple((u, f, file_sha256(urls[u]) if u in urls else s) for u, f, s in old_clip)
     def restore():
-        official_archives.ARCHIVES.clear(); official_archives.ARCHIVES.update(old_archives); features.CLIP_RN101_SOURCES = old_clip
+        official_archives.ARCHIVES.clear(); official_archives.ARCHIVES.update(old_archives); clip.CLIP_RN101_SOURCES = old_clip
     return restore
 
 
