@@ -9,8 +9,8 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['check_bits', 'qparams', 'fake_quant_reference', 'fake_quant', 'WeightQuantizer', 'PerTensor', 'PerChannel',
-           'ActQuantizer']
+__all__ = ['check_bits', 'qparams', 'from_codes', 'fake_quant_reference', 'fake_quant', 'WeightQuantizer', 'PerTensor',
+           'PerChannel', 'ActQuantizer']
 
 # %% ../nbs/quantization/01_fake_quant.ipynb #33eb8da3
 def check_bits(name:str, # the argument's name, for the error message
@@ -33,6 +33,13 @@ def _expand(t, x, axis):
     shape = [1] * x.dim(); shape[axis] = -1
     return t.reshape(shape)
 
+def from_codes(q:torch.Tensor, # integer codes (rounded S x - z; any float tensor of whole numbers)
+               S:torch.Tensor, z:torch.Tensor, # scale and zero point from `qparams`, broadcastable to `q`
+               bits:int, # 2..8
+              ) -> torch.Tensor:
+    "The codes clamped to the signed `bits` range, back on the real axis: (clamp(q) + z) / S."
+    return (torch.clamp(q, -2**(bits - 1), 2**(bits - 1) - 1) + z) / S
+
 def fake_quant_reference(x:torch.Tensor, # values to quantize
                          lo:torch.Tensor, # range minimum: a scalar tensor, or one per channel along `axis`
                          hi:torch.Tensor, # range maximum, same shape as `lo`
@@ -42,8 +49,7 @@ def fake_quant_reference(x:torch.Tensor, # values to quantize
     "The quantizer's formula, written out (no fused kernel); differentiable almost nowhere, use `fake_quant` to train."
     S, z = qparams(lo, hi, bits)
     S, z = _expand(S, x, axis), _expand(z, x, axis)
-    q = torch.clamp(torch.round(S * x - z), -2**(bits - 1), 2**(bits - 1) - 1)
-    return (q + z) / S
+    return from_codes(torch.round(S * x - z), S, z, bits)
 
 # %% ../nbs/quantization/01_fake_quant.ipynb #6ced3819
 def _fused_fake_quant(x, lo, hi, bits, axis, fused=True):

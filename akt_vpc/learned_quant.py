@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn
-from .fake_quant import check_bits, qparams, _expand, ActQuantizer
+from .fake_quant import check_bits, qparams, from_codes, _expand, ActQuantizer
 
 # %% auto #0
 __all__ = ['round_ste', 'lsq_fake_quant', 'LSQActQuantizer', 'AdaRoundQuantizer']
@@ -74,8 +74,7 @@ class AdaRoundQuantizer(nn.Module):
 
     def forward(self, w):
         r = self.h() if self.soft else (self.V >= 0).to(w.dtype)
-        q = torch.clamp(torch.floor(self.S * w.detach() - self.z) + r, -2**(self.bits - 1), 2**(self.bits - 1) - 1)
-        return (q + self.z) / self.S
+        return from_codes(torch.floor(self.S * w.detach() - self.z) + r, self.S, self.z, self.bits)
 
     def regularizer(self, beta:float) -> torch.Tensor:
         "sum(1 - |2h - 1|^beta): zero only when every h is 0 or 1."
