@@ -5,12 +5,15 @@ Every run: the quantized model with data-free activation ranges (the calibration
 fitted to the FP block outputs on a fixed synthetic set, optionally with AKT's attention loss as an extra term.
 Scored on the shared CIFAR-10 JPEG test set; no real image is used for anything but the reported accuracies.
 
-Synthetic set (per seed, cached in bench/out/zsq_synth/): a GDFQ generator (CE + BN-statistics loss, no Q model in
-its loss, so the set does not depend on the bit-width) trained `--gen-iterations` iterations at batch 32, then
-`--images` training images; the held-out set is `--held` images of the same generator drawn with another sampler
-(seed 10000 + seed): no run trains or calibrates on it.
+Synthetic sets (per seed and source, cached in bench/out/zsq_synth/; `--source`): `gdfq`, a GDFQ generator (CE +
+BN-statistics loss, no Q model in its loss, so the set does not depend on the bit-width;
+`reconstruct_run.train_gdfq_generator`) trained `--gen-iterations` iterations at batch 32, then `--images` training
+images; `bnmatched`, `--images` noise images optimised `--bn-steps` Adam steps on the BN-statistics loss; `mixed`,
+half of each, interleaved (= `reconstruct_run.synthetic_set`). Held-out images of each source: `--held` more, with
+the generator's sampler or the noise reseeded to 10000 + seed; no run trains or calibrates on them.
 
-Choices (written to the JSON before any run, never made on test accuracy): see RULE below.
+Choices (never made on test accuracy): RULE (levers, first rule) and RULE_SOURCES (`--select`, second rule) below;
+the JSON's `how_chosen` holds the rule of its runs.
 
 Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --levers --iterations 200      (W4A4 seed 0: start, each lever alone, both, +AKT)
@@ -19,6 +22,9 @@ Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --merge-levers OUT.json LEVERS.json I500.json BNMATCHED.json   (the choices, by RULE)
      python bench/zsq_reconstruct.py --final --iterations 500 --chosen adaround+lsq --akt-weight 10   (the chosen pipeline:
          W4A4 s0, W3A3 s0-2, with/without AKT)
+     python bench/zsq_reconstruct.py --select      (the second rule, RULE_SOURCES: source, iterations per block, AKT weight)
+     python bench/zsq_reconstruct.py --final --source mixed --iterations 200 --akt-weight W --bits 4,3 --seeds 0 --out A.json  (and
+         --bits 3 --seeds 1,2 --out B.json in a second process), then --merge-final OUT.json A.json B.json
      add --quick for a smoke run (tiny budget, 500 test images).
 Writes bench/out/zsq_reconstruct_{levers,final}.json (rewritten after every run).
 """
@@ -29,11 +35,10 @@ import torch
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.data import cifar10_jpeg_testset, evaluate
-from akt_vpc.quant import quantize_model, select_act_ranges, output_agreement
-from akt_vpc.zsq_config import ZSQConfig
-from akt_vpc.methods import make_method
+from akt_vpc.quant import output_agreement
 from akt_vpc.reconstruct import reconstruct
 from akt_vpc.synth import bn_matched_images
+from akt_vpc.reconstruct_run import train_gdfq_generator, draw_images, calibrated_start
 
 RULE = ("held-out synthetic: KL(FP || Q) of the final Q model on the held-out synthetic images (generator sampler seed "
         "10000 + seed, used by no training, calibration or range choice). Levers (W4A4 seed 0): the arm with the smallest "
@@ -99,7 +104,7 @@ def synthetic_set(fp, seed, a, cache_dir, source=None):
     if source == 'mixed':      # half of each source's training images, interleaved; the held-out sets stay per source
         g, b = (synthetic_set(fp, seed, a, cache_dir, src) for src in ('gdfq', 'bnmatched'))
         half = a.images // 2
-        train = torch.stack([g['train'][:half], b['train'][:half]], 1).flatten(0, 1)
+        train = torch.stack([g['train'][:half], b['train'][:half]], 1).flatten(0, 1)   # = reconstruct_run.synthetic_set(n=a.images)
         return dict(train=train, held=torch.cat([g['held'][:a.held // 2], b['held'][:a.held // 2]]),
                     seconds=g['seconds'] + b['seconds'])
     name = f'gdfq_g{a.gen_iterations}' if source == 'gdfq' else f'bnmatched_k{a.bn_steps}'
@@ -112,14 +117,8 @@ def synthetic_set(fp, seed, a, cache_dir, source=None):
         out['seconds'] = torch.tensor(time.time() - t0)
         path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
         return out
-    cfg = ZSQConfig(method='gdfq', akt=False, batch_size=32, seed=seed, warmup_iterations=a.gen_iterations)
-    torch.manual_seed(seed)
-    method = make_method(cfg, fp, torch.Generator().manual_seed(seed), 'cpu')
-    q8 = quantize_model(fp, 8, 8)            # GDFQ's warm-up step also calibrates a Q model: a W8A8 one, thrown away
-    for it in range(a.gen_iterations): method.warmup_step(q8, it - a.gen_iterations + 1)
-    train = torch.cat(method.images(-(-a.images // 32)))[:a.images]
-    method.sampler = torch.Generator().manual_seed(10_000 + seed)
-    held = torch.cat(method.images(-(-a.held // 32)))[:a.held]
+    method = train_gdfq_generator(fp, a.gen_iterations, batch_size=32, seed=seed, device='cpu')
+    train, held = draw_images(method, a.images), draw_images(method, a.held, seed=10_000 + seed)
     out = dict(train=train, held=held, seconds=torch.tensor(time.time() - t0))
     path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
     return out
@@ -133,17 +132,10 @@ def kl_by_source(fp, q, helds):
     per = {src: {k: round(v, 4) for k, v in output_agreement(fp, q, list(h.split(128))).items()} for src, h in helds.items()}
     return dict(per, mean_kl=round(statistics.mean(v['kl'] for v in per.values()), 4))
 
-def start_model(fp, bits, train):
-    "The calibration-only start: W`bits`A`bits`, ranges from the first quarter of `train`, quantile by KL on the next eighth."
-    q, n = quantize_model(fp, bits, bits), len(train)
-    best, rows = select_act_ranges(fp, q, list(train[:n // 4].split(32)), list(train[n // 4:3 * n // 8].split(32)),
-                                   (None, 0.99999, 0.9999, 0.999, 0.995))
-    return q, best
-
 def start_state(fp, test, syn, bits):
     "The calibration-only start, its test accuracy and held-out figures, and the seconds they took."
     t0 = time.time()
-    q, quantile = start_model(fp, bits, syn['train'])
+    q, quantile = calibrated_start(fp, bits, bits, syn['train'])   # ranges: first quarter; quantile: KL on the next eighth
     start = dict(acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
                  held_out=output_agreement(fp, q, list(syn['held'].split(128))))
     return q, quantile, start, time.time() - t0
@@ -266,6 +258,19 @@ def summarize(res):
     res['total_wall_s'] = round(sum(r['wall_s'] for r in runs), 1)
     return res
 
+def merge_final(files, out):
+    "One final JSON from final runs split over processes (same budget), with the W3A3 means."
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    for f, p in zip(files, parts):
+        if p['budget'] != parts[0]['budget'] or p.get('chosen') != parts[0].get('chosen'):
+            raise SystemExit(f"--merge-final: {f} has another budget or choice than {files[0]}")
+    res = {k: v for k, v in parts[0].items() if not k.startswith('w3a3_')}
+    res['runs'] = [r for p in parts for r in p['runs']]
+    res['merged_from'] = [str(f) for f in files]
+    summarize(res); Path(out).write_text(json.dumps(res, indent=1))
+    print(json.dumps({k: v for k, v in res.items() if k.startswith('w3a3_')}, indent=1))
+    return res
+
 def merge_levers(files, out):
     "One levers JSON from the lever, budget and source runs (W4A4 seed 0), with every choice the rule makes."
     parts = [json.loads(Path(f).read_text()) for f in files]
@@ -293,6 +298,8 @@ def merge_levers(files, out):
     return res
 
 if __name__ == '__main__':
-    if '--merge-levers' in sys.argv:
+    if '--merge-final' in sys.argv:
+        i = sys.argv.index('--merge-final'); merge_final(sys.argv[i + 2:], sys.argv[i + 1])
+    elif '--merge-levers' in sys.argv:
         i = sys.argv.index('--merge-levers'); merge_levers(sys.argv[i + 2:], sys.argv[i + 1])
     else: main()
