@@ -125,6 +125,22 @@ def _add_common(p, device=True):
     if device: p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     p.add_argument('--json', action='store_true', help='print the result as JSON')
 
+def _one_pair(bits):
+    "The (w, a) of a `--bits` that must name one pair."
+    if len(bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(bits)}")
+    return bits[0]
+
+def _add_model_options(p):
+    "The model, its weights and test set, and the bit-widths: the same for `zsq` and `reconstruct`."
+    p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained CIFAR ResNet "
+                   "('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture ('resnet32', a torchvision classifier) with --weights")
+    p.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), 'cifar10_jpeg' (shared copy), "
+                   "'digits'; default: the pretrained model's own")
+    p.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
+    p.add_argument('--download', action=argparse.BooleanOptionalAction, default=True, help='fetch missing weights and data sets (--no-download: local files only)')
+    p.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
+    p.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
+
 def build_parser() -> argparse.ArgumentParser:
     "The `akt-vpc` argument parser."
     p = _Parser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
@@ -140,13 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)), help="e.g. 'W8A8,W4A4' or '8,4'")
     _add_common(q)
     z = sub.add_parser('zsq', help='zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)')
-    z.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained CIFAR ResNet "
-                   "('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture ('resnet32', a torchvision classifier) with --weights")
-    z.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), 'cifar10_jpeg' (shared copy), "
-                   "'digits'; default: the pretrained model's own")
-    z.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
-    z.add_argument('--download', action=argparse.BooleanOptionalAction, default=True, help='fetch missing weights and data sets (--no-download: local files only)')
-    z.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
+    _add_model_options(z)
     z.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
     z.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help='add AKT (--no-akt: the base method)')
     z.add_argument('--iterations', type=int, default=300)
@@ -154,8 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument('--batch', type=int, default=32)
     z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
     z.add_argument('--export', default=None, help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
-    z.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
     _add_common(z)
+    r = sub.add_parser('reconstruct', help='zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)')
+    _add_model_options(r)
+    r.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help="add AKT's attention loss to each block's objective")
+    r.add_argument('--akt-weight', type=float, default=1.0, help="weight of AKT's attention loss")
+    r.add_argument('--iterations', type=int, default=200, help='Adam steps per block')
+    r.add_argument('--images', type=int, default=1024, help='synthetic images (half from a GDFQ generator, half BN-matched pixels)')
+    r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
+    r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
+    r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    _add_common(r)
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
     v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
     v.add_argument('--detector', default='motion', help="'motion' (static camera, offline) or 'yolov5' (downloads)")
@@ -200,8 +219,7 @@ def _run(args:argparse.Namespace) -> int:
         _print(table, args.json, format_table(table, 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'))
     elif args.command == 'zsq':
         from akt_vpc.zsq import run_zsq
-        if len(args.bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(args.bits)}")
-        (w, a), = args.bits
+        w, a = _one_pair(args.bits)
         if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
         res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
                       warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
@@ -211,6 +229,16 @@ def _run(args:argparse.Namespace) -> int:
             res['onnx'] = str(export_zsq_run(res, args.export))
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
                                             f"{args.model} on {res['dataset']}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
+    elif args.command == 'reconstruct':
+        from akt_vpc.reconstruct_run import run_reconstruction
+        w, a = _one_pair(args.bits)
+        res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt, akt_weight=args.akt_weight,
+                                 iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
+                                 bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
+                                 download=args.download, fp_epochs=args.fp_epochs)
+        res.pop('qmodel')
+        _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
+                                            f"{args.model} on {res['dataset']}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
         from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))

@@ -20,7 +20,8 @@ from .methods import count_classes, make_method, check_finite, ZSQMethod
 from .distributed import world, rank_seed, ddp, broadcast_buffers, gather
 
 # %% auto #0
-__all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'run_zsq', 'zsq_demo']
+__all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'display_name',
+           'resolve_dataset', 'load_fp_and_test', 'run_zsq', 'zsq_demo']
 
 # %% ../nbs/quantization/06_zsq.ipynb #0d97815f
 def layer_grad_norms(model:nn.Module) -> dict[str, float]:
@@ -251,6 +252,33 @@ def _result(run, ckpt, finished):
                      range_selection=info['range_selection'],
                      images_per_s=info['train_images'] / secs if secs > 0 else float('nan'), finished=finished)
 
+# %% ../nbs/quantization/06_zsq.ipynb #a1c0ffee0001
+def display_name(o) -> str: return o if isinstance(o, str) else type(o).__name__
+
+def resolve_dataset(model, # as `run_zsq`'s `model`
+                    dataset, # as `run_zsq`'s `dataset`
+                   ):
+    "The test set a run evaluates on: `dataset` checked, or a named model's own; refuses a model without one."
+    from akt_vpc.data import NUM_CLASSES, EVAL_SETS
+    from akt_vpc.models import PRETRAINED
+    if dataset is None:
+        if not (isinstance(model, str) and (model == 'digits' or model in PRETRAINED)):
+            raise ValueError(f"dataset: expected one of {list(NUM_CLASSES)} or a Dataset for model {display_name(model)!r}, got None")
+        dataset = model.rsplit('_', 1)[-1]   # 'digits', or the data set a pretrained name ends with
+    if isinstance(dataset, str): check_choice('dataset', dataset, EVAL_SETS)
+    return dataset
+
+def load_fp_and_test(model, dataset, # as `run_zsq`'s (`dataset` from `resolve_dataset`)
+                     weights:str|None=None, download:bool=True, fp_epochs:int=15, seed:int=0, device:str='auto', # as `run_zsq`'s
+                    ) -> tuple:
+    "The FP model (trained here for 'digits', else loaded) and the test set, checked to have the same number of classes."
+    from akt_vpc.data import eval_dataset, NUM_CLASSES
+    from akt_vpc.models import classifier
+    fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else classifier(model, weights, download)
+    if isinstance(dataset, str) and count_classes(fp) != NUM_CLASSES[dataset]:
+        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {count_classes(fp)}")
+    return fp, eval_dataset(dataset, download=download)
+
 # %% ../nbs/quantization/06_zsq.ipynb #c04507d4
 def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
             dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or a Dataset; None: a named model's own
@@ -269,25 +297,15 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
             **cfg_kwargs, # any other `ZSQConfig` field
            ) -> dict:
     "Zero-shot quantize a model and return FP, quantized-only and fine-tuned top-1 on a test set as a dict."
-    from akt_vpc.data import eval_dataset, NUM_CLASSES, EVAL_SETS
-    from akt_vpc.models import classifier, PRETRAINED
-    name = lambda o: o if isinstance(o, str) else type(o).__name__
-    if dataset is None:
-        if not (isinstance(model, str) and (model == 'digits' or model in PRETRAINED)):
-            raise ValueError(f"dataset: expected one of {list(NUM_CLASSES)} or a Dataset for model {name(model)!r}, got None")
-        dataset = model.rsplit('_', 1)[-1]   # 'digits', or the data set a pretrained name ends with
-    if isinstance(dataset, str): check_choice('dataset', dataset, EVAL_SETS)
+    dataset = resolve_dataset(model, dataset)
     cfg_kwargs = {'calib_source': 'synthetic', 'quantile': 'auto', **cfg_kwargs}   # the data-free range setting of the bench
     cfg = ZSQConfig(w_bits=w_bits, a_bits=a_bits, method=method, akt=akt, iterations=iterations,
                     warmup_iterations=warmup_iterations, batch_size=batch_size, device=device, out_dir=out_dir,
                     seed=seed, **cfg_kwargs)
     t0 = time.time()
-    fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else classifier(model, weights, download)
-    if isinstance(dataset, str) and count_classes(fp) != NUM_CLASSES[dataset]:
-        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {count_classes(fp)}")
-    test = eval_dataset(dataset, download=download)
+    fp, test = load_fp_and_test(model, dataset, weights, download, fp_epochs, seed, device)
     res = train_zsq(fp, test, cfg)
-    return dict(model=name(model), dataset=name(dataset), **res.summary(), seconds=round(time.time() - t0, 1),
+    return dict(model=display_name(model), dataset=display_name(dataset), **res.summary(), seconds=round(time.time() - t0, 1),
                 checkpoint=str(res.checkpoint) if res.checkpoint else None)
 
 def zsq_demo(w_bits:int=4, a_bits:int=4, iterations:int=300, device:str='auto', **kwargs) -> dict:

@@ -5,12 +5,15 @@ Every run: the quantized model with data-free activation ranges (the calibration
 fitted to the FP block outputs on a fixed synthetic set, optionally with AKT's attention loss as an extra term.
 Scored on the shared CIFAR-10 JPEG test set; no real image is used for anything but the reported accuracies.
 
-Synthetic set (per seed, cached in bench/out/zsq_synth/): a GDFQ generator (CE + BN-statistics loss, no Q model in
-its loss, so the set does not depend on the bit-width) trained `--gen-iterations` iterations at batch 32, then
-`--images` training images; the held-out set is `--held` images of the same generator drawn with another sampler
-(seed 10000 + seed): no run trains or calibrates on it.
+Synthetic sets (per seed and source, cached in bench/out/zsq_synth/; `--source`): `gdfq`, a GDFQ generator (CE +
+BN-statistics loss, no Q model in its loss, so the set does not depend on the bit-width;
+`reconstruct_run.train_gdfq_generator`) trained `--gen-iterations` iterations at batch 32, then `--images` training
+images; `bnmatched`, `--images` noise images optimised `--bn-steps` Adam steps on the BN-statistics loss; `mixed`,
+half of each, interleaved (= `reconstruct_run.synthetic_set`). Held-out images of each source: `--held` more, with
+the generator's sampler or the noise reseeded to 10000 + seed; no run trains or calibrates on them.
 
-Choices (written to the JSON before any run, never made on test accuracy): see RULE below.
+Choices (never made on test accuracy): RULE (levers, first rule) and RULE_SOURCES (`--select`, second rule) below;
+the JSON's `how_chosen` holds the rule of its runs.
 
 Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --levers --iterations 200      (W4A4 seed 0: start, each lever alone, both, +AKT)
@@ -19,6 +22,9 @@ Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --merge-levers OUT.json LEVERS.json I500.json BNMATCHED.json   (the choices, by RULE)
      python bench/zsq_reconstruct.py --final --iterations 500 --chosen adaround+lsq --akt-weight 10   (the chosen pipeline:
          W4A4 s0, W3A3 s0-2, with/without AKT)
+     python bench/zsq_reconstruct.py --select      (the second rule, RULE_SOURCES: source, iterations per block, AKT weight)
+     python bench/zsq_reconstruct.py --final --source mixed --iterations 200 --akt-weight W --bits 4,3 --seeds 0 --out A.json  (and
+         --bits 3 --seeds 1,2 --out B.json in a second process), then --merge-final OUT.json A.json B.json
      add --quick for a smoke run (tiny budget, 500 test images).
 Writes bench/out/zsq_reconstruct_{levers,final}.json (rewritten after every run).
 """
@@ -29,11 +35,10 @@ import torch
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.data import cifar10_jpeg_testset, evaluate
-from akt_vpc.quant import quantize_model, select_act_ranges, output_agreement
-from akt_vpc.zsq_config import ZSQConfig
-from akt_vpc.methods import make_method
+from akt_vpc.quant import output_agreement
 from akt_vpc.reconstruct import reconstruct
 from akt_vpc.synth import bn_matched_images
+from akt_vpc.reconstruct_run import train_gdfq_generator, draw_images, calibrated_start
 
 RULE = ("held-out synthetic: KL(FP || Q) of the final Q model on the held-out synthetic images (generator sampler seed "
         "10000 + seed, used by no training, calibration or range choice). Levers (W4A4 seed 0): the arm with the smallest "
@@ -43,6 +48,20 @@ RULE = ("held-out synthetic: KL(FP || Q) of the final Q model on the held-out sy
         "adopted only if their model has a smaller KL(FP || Q) on the GDFQ held-out images than the GDFQ model of the "
         "same arm (a comparison on the incumbent's own held-out domain). Test accuracies are reported, never used "
         "for a choice.")
+
+RULE_SOURCES = (
+    "Written 2026-12-02 before the runs it governs (`--select`), but after the test accuracies of the earlier runs in "
+    "zsq_reconstruct_levers.json / _final.json / _final_bnmatched.json were known (GDFQ arms; BN-matched adaround+lsq at "
+    "200 it/block, W4A4 seed 0 and W3A3 seeds 0-1): it is not blind to the test set, and its choice must be read that way. "
+    "Why a new rule: the first one scored every model on held-out images of the GDFQ generator, the home domain of the "
+    "GDFQ-trained models. Criterion now: the mean over the two sources of KL(FP || Q) on each source's held-out images "
+    "(GDFQ generator sampler seed 10000 + seed; BN-matched pixels from noise seed 10000 + seed; 256 each, used by no "
+    "training, calibration or range choice), so every candidate has the home advantage on exactly one half. Choices, in "
+    "order, all W4A4 seed 0, arm adaround+lsq (chosen by the first rule): (1) the synthetic source among gdfq, bnmatched "
+    "and mixed (512 of each, interleaved) at 200 it/block; (2) 200 vs 500 it/block on that source; (3) the AKT weight "
+    "among 1, 10, 100 on that source and budget. A difference under 0.005 is a tie, won by the earlier candidate. Test "
+    "accuracies are reported, never used for a choice.")
+SOURCES = ('gdfq', 'bnmatched', 'mixed')
 
 ARMS = {   # lever name -> reconstruct() options; 'start' is the calibration-only model
     'start': None,
@@ -56,13 +75,14 @@ ARMS = {   # lever name -> reconstruct() options; 'start' is the calibration-onl
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--levers', action='store_true'); p.add_argument('--final', action='store_true')
+    p.add_argument('--select', action='store_true', help='the source, budget and AKT weight by RULE_SOURCES (W4A4 seed 0)')
     p.add_argument('--only', default=None, help="levers: run only these arms, e.g. 'start,lsq'")
     p.add_argument('--iterations', type=int, default=300, help='Adam iterations per block')
     p.add_argument('--batch', type=int, default=32, help='synthetic images per iteration')
     p.add_argument('--images', type=int, default=1024, help='synthetic training images')
     p.add_argument('--held', type=int, default=256, help='held-out synthetic images (the choices)')
     p.add_argument('--gen-iterations', type=int, default=200, help='generator training iterations (batch 32)')
-    p.add_argument('--source', default='gdfq', choices=['gdfq', 'bnmatched'], help='synthetic images: GDFQ generator or BN-statistics-matched pixels')
+    p.add_argument('--source', default='gdfq', choices=SOURCES, help='synthetic images: GDFQ generator, BN-statistics-matched pixels, or half of each')
     p.add_argument('--bn-steps', type=int, default=100, help='bnmatched: Adam steps per batch of images')
     p.add_argument('--chosen', default='adaround+lsq', help='final: the arm the levers chose (without its AKT term)')
     p.add_argument('--akt-weight', type=float, default=10.0, help='final: the AKT weight the levers chose')
@@ -73,46 +93,49 @@ def parse(argv=None):
     p.add_argument('--out', default=None)
     p.add_argument('--append', action='store_true', help='keep the runs already in --out (same budget), replacing the ones rerun')
     a = p.parse_args(argv)
-    if a.quick: a.iterations, a.images, a.held, a.gen_iterations, a.test_n = 5, 128, 64, 3, a.test_n or 500
-    name = 'levers' if a.levers else 'final'
+    if a.quick: a.iterations, a.images, a.held, a.gen_iterations, a.bn_steps, a.test_n = 5, 128, 64, 3, 3, a.test_n or 500
+    name = 'levers' if a.levers else 'select' if a.select else 'final'
     a.out = a.out or str(Path(__file__).parent/'out'/f"zsq_reconstruct_{name}{'_quick' if a.quick else ''}.json")
     return a
 
-def synthetic_set(fp, seed, a, cache_dir):
-    "Training and held-out synthetic images of seed `seed` (GDFQ generator), cached; and the seconds it took to make."
-    name = f'gdfq_g{a.gen_iterations}' if a.source == 'gdfq' else f'bnmatched_k{a.bn_steps}'
+def synthetic_set(fp, seed, a, cache_dir, source=None):
+    "Training and held-out synthetic images of seed `seed` from `source` (default `a.source`), cached; and the seconds they took."
+    source = source or a.source
+    if source == 'mixed':      # half of each source's training images, interleaved; the held-out sets stay per source
+        g, b = (synthetic_set(fp, seed, a, cache_dir, src) for src in ('gdfq', 'bnmatched'))
+        half = a.images // 2
+        train = torch.stack([g['train'][:half], b['train'][:half]], 1).flatten(0, 1)   # = reconstruct_run.synthetic_set(n=a.images)
+        return dict(train=train, held=torch.cat([g['held'][:a.held // 2], b['held'][:a.held // 2]]),
+                    seconds=g['seconds'] + b['seconds'])
+    name = f'gdfq_g{a.gen_iterations}' if source == 'gdfq' else f'bnmatched_k{a.bn_steps}'
     path = Path(cache_dir)/f'{name}_n{a.images}_h{a.held}_s{seed}.pt'
     if path.exists(): return torch.load(path, weights_only=True)
     t0 = time.time()
-    if a.source == 'bnmatched':
+    if source == 'bnmatched':
         out = dict(train=bn_matched_images(fp, a.images, a.bn_steps, seed=seed, device='cpu'),
                    held=bn_matched_images(fp, a.held, a.bn_steps, seed=10_000 + seed, device='cpu'))
         out['seconds'] = torch.tensor(time.time() - t0)
         path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
         return out
-    cfg = ZSQConfig(method='gdfq', akt=False, batch_size=32, seed=seed, warmup_iterations=a.gen_iterations)
-    torch.manual_seed(seed)
-    method = make_method(cfg, fp, torch.Generator().manual_seed(seed), 'cpu')
-    q8 = quantize_model(fp, 8, 8)            # GDFQ's warm-up step also calibrates a Q model: a W8A8 one, thrown away
-    for it in range(a.gen_iterations): method.warmup_step(q8, it - a.gen_iterations + 1)
-    train = torch.cat(method.images(-(-a.images // 32)))[:a.images]
-    method.sampler = torch.Generator().manual_seed(10_000 + seed)
-    held = torch.cat(method.images(-(-a.held // 32)))[:a.held]
+    method = train_gdfq_generator(fp, a.gen_iterations, batch_size=32, seed=seed, device='cpu')
+    train, held = draw_images(method, a.images), draw_images(method, a.held, seed=10_000 + seed)
     out = dict(train=train, held=held, seconds=torch.tensor(time.time() - t0))
     path.parent.mkdir(parents=True, exist_ok=True); torch.save(out, path)
     return out
 
-def start_model(fp, bits, train):
-    "The calibration-only start: W`bits`A`bits`, ranges from the first quarter of `train`, quantile by KL on the next eighth."
-    q, n = quantize_model(fp, bits, bits), len(train)
-    best, rows = select_act_ranges(fp, q, list(train[:n // 4].split(32)), list(train[n // 4:3 * n // 8].split(32)),
-                                   (None, 0.99999, 0.9999, 0.999, 0.995))
-    return q, best
+def held_out_sets(fp, seed, a, cache_dir):
+    "Both sources' held-out images of seed `seed` (the RULE_SOURCES criterion), made if missing."
+    return {src: synthetic_set(fp, seed, a, cache_dir, src)['held'] for src in ('gdfq', 'bnmatched')}
+
+def kl_by_source(fp, q, helds):
+    "KL(FP || Q) and agreement on each source's held-out images, and the mean KL over the sources."
+    per = {src: {k: round(v, 4) for k, v in output_agreement(fp, q, list(h.split(128))).items()} for src, h in helds.items()}
+    return dict(per, mean_kl=round(statistics.mean(v['kl'] for v in per.values()), 4))
 
 def start_state(fp, test, syn, bits):
     "The calibration-only start, its test accuracy and held-out figures, and the seconds they took."
     t0 = time.time()
-    q, quantile = start_model(fp, bits, syn['train'])
+    q, quantile = calibrated_start(fp, bits, bits, syn['train'])   # ranges: first quarter; quantile: KL on the next eighth
     start = dict(acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
                  held_out=output_agreement(fp, q, list(syn['held'].split(128))))
     return q, quantile, start, time.time() - t0
@@ -123,12 +146,12 @@ def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
     q, quantile, start, start_s = state if state is not None else start_state(fp, test, syn, bits)
     q = copy.deepcopy(q); t0 -= start_s      # wall time counts the start as if made for this run
     held = list(syn['held'].split(128))
-    other = syn.get('gdfq_held')      # another source's held-out images (the source comparison)
-    other_kl = lambda: {k: round(v, 4) for k, v in output_agreement(fp, q, list(other.split(128))).items()}
+    helds = syn.get('helds')      # both sources' held-out images (RULE_SOURCES)
     row = dict(arm=arm, source=a.source, bits=f'W{bits}A{bits}', seed=seed, akt=bool(opts and opts.get('akt_weight')), options=opts,
                act_quantile=quantile, start_acc=start['acc'], start_held_out={k: round(v, 4) for k, v in start['held_out'].items()})
-    if other is not None: row['start_held_out_gdfq'] = other_kl()
+    if helds is not None: row['start_held_out_by_source'] = start.get('by_source') or kl_by_source(fp, q, helds)
     if opts is None:
+        if helds is not None: row['held_out_by_source'] = row['start_held_out_by_source']
         row.update(final_acc=start['acc'], held_out=row['start_held_out'], wall_s=round(time.time() - t0, 1))
         return row
     t1 = time.time()
@@ -138,7 +161,7 @@ def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
                held_out={k: round(v, 4) for k, v in output_agreement(fp, q, held).items()},
                reconstruct_s=round(rec_s, 1), wall_s=round(time.time() - t0, 1),
                images_per_s=round(len(blocks) * a.iterations * a.batch / rec_s, 1),
-               **({'held_out_gdfq': other_kl()} if other is not None else {}),
+               **({'held_out_by_source': kl_by_source(fp, q, helds)} if helds is not None else {}),
                blocks=[{k: (round(v, 5) if isinstance(v, float) else v) for k, v in b.items()} for b in blocks])
     return row
 
@@ -148,9 +171,9 @@ def main(argv=None):
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     cache = out.parent/('zsq_synth_quick' if a.quick else 'zsq_synth')
     fp, test = pretrained_resnet20('cifar10').eval(), cifar10_jpeg_testset(n=a.test_n)
-    res = dict(benchmark='zsq_reconstruct_' + ('levers' if a.levers else 'final'), model='resnet20_cifar10 (shared chenyaofo weights)',
+    res = dict(benchmark='zsq_reconstruct_' + ('levers' if a.levers else 'select' if a.select else 'final'), model='resnet20_cifar10 (shared chenyaofo weights)',
                test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', device='cpu', threads=a.threads,
-               cpu=platform.processor() or platform.machine(), how_chosen=RULE,
+               cpu=platform.processor() or platform.machine(), how_chosen=RULE_SOURCES if a.select else RULE,
                budget=dict(source=a.source, bn_steps=a.bn_steps if a.source == 'bnmatched' else None, iterations_per_block=a.iterations, batch_size=a.batch, synthetic_images=a.images,
                            held_out_images=a.held, generator_iterations=a.gen_iterations),
                settings=dict(rounding_lr=1e-3, step_lr=1e-3, reg_weight=0.01, beta='20 -> 2 after 20% of the iterations',
@@ -159,6 +182,7 @@ def main(argv=None):
                runs=[])
     res['fp_acc'] = round(evaluate(fp, test, device='cpu', desc='FP'), 2)
     def dump(): out.write_text(json.dumps(res, indent=1))
+    if a.select: return select(fp, test, a, cache, res, dump)
     if a.levers:
         plan = [(4, 0, n, ARMS[n]) for n in (a.only.split(',') if a.only else ARMS)]
     else:
@@ -176,16 +200,44 @@ def main(argv=None):
     dump()
     states = {}      # the calibration-only start of each (bits, seed), shared by its arms
     for bits, seed, arm, opts in plan:
-        syn = synthetic_set(fp, seed, a, cache)
-        if a.source != 'gdfq':
-            g = Path(cache)/f'gdfq_g{a.gen_iterations}_n1024_h256_s{seed}.pt'
-            if g.exists(): syn = {**syn, 'gdfq_held': torch.load(g, weights_only=True)['held']}
+        syn = dict(synthetic_set(fp, seed, a, cache), helds=held_out_sets(fp, seed, a, cache))
         if (bits, seed) not in states: states[(bits, seed)] = start_state(fp, test, syn, bits)
-        row = one_run(fp, test, syn, bits, seed, arm, opts, a, states[(bits, seed)])
-        row['synthetic_set_s'] = round(float(syn['seconds']), 1)
-        res['runs'].append(row); dump()
-        print(json.dumps({k: v for k, v in row.items() if k != 'blocks'}), flush=True)
+        record(res, dump, one_run(fp, test, syn, bits, seed, arm, opts, a, states[(bits, seed)]), syn)
     summarize(res); dump()
+    return res
+
+def record(res, dump, row, syn):
+    "Add one run to the results, write them, print it."
+    row['synthetic_set_s'] = round(float(syn['seconds']), 1)
+    res['runs'].append(row); dump()
+    print(json.dumps({k: v for k, v in row.items() if k != 'blocks'}), flush=True)
+    return row
+
+def select(fp, test, a, cache, res, dump):
+    "RULE_SOURCES, W4A4 seed 0, arm adaround+lsq: the source, then the iterations per block, then the AKT weight."
+    arm, helds, states = ARMS['adaround+lsq'], held_out_sets(fp, 0, a, cache), {}
+    res['budget'].update(source='per run', iterations_per_block='per run', bn_steps=a.bn_steps)
+    def run(source, iterations, opts, name):
+        b = copy.copy(a); b.source, b.iterations = source, iterations
+        syn = dict(synthetic_set(fp, 0, b, cache), helds=helds)
+        if source not in states: states[source] = start_state(fp, test, syn, 4)
+        return record(res, dump, dict(one_run(fp, test, syn, 4, 0, name, opts, b, states[source]), iterations_per_block=iterations), syn)
+    def pick(rows, label):   # smallest mean KL; a difference under 0.005 is a tie won by the earlier row
+        best = rows[0]
+        for r in rows[1:]:
+            if r['held_out_by_source']['mean_kl'] < best['held_out_by_source']['mean_kl'] - 0.005: best = r
+        res.setdefault('selection', {})[label] = dict(
+            chosen=best[label], mean_kl={str(r[label]): r['held_out_by_source']['mean_kl'] for r in rows}); dump()
+        return best
+    first = [run(src, 200, arm, 'adaround+lsq') for src in SOURCES]
+    src = pick([dict(r, source=r['source']) for r in first], 'source')['source']
+    longer = run(src, 500, arm, 'adaround+lsq')
+    its = pick([next(r for r in first if r['source'] == src), longer], 'iterations_per_block')['iterations_per_block']
+    akt = [run(src, its, {**arm, 'akt_weight': w}, 'adaround+lsq+akt') for w in (1.0, 10.0, 100.0)]
+    for r in akt: r['akt_weight'] = r['options']['akt_weight']
+    pick(akt, 'akt_weight')
+    res['starts'] = {s: dict(acc=st[2]['acc'], act_quantile=st[1]) for s, st in states.items()}
+    res['total_wall_s'] = round(sum(r['wall_s'] for r in res['runs']), 1); dump()
     return res
 
 def summarize(res):
@@ -204,6 +256,19 @@ def summarize(res):
                                                              std=round(statistics.stdev(v), 2) if len(v) > 1 else None,
                                                              values=v, start_mean=round(statistics.mean(s), 2))
     res['total_wall_s'] = round(sum(r['wall_s'] for r in runs), 1)
+    return res
+
+def merge_final(files, out):
+    "One final JSON from final runs split over processes (same budget), with the W3A3 means."
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    for f, p in zip(files, parts):
+        if p['budget'] != parts[0]['budget'] or p.get('chosen') != parts[0].get('chosen'):
+            raise SystemExit(f"--merge-final: {f} has another budget or choice than {files[0]}")
+    res = {k: v for k, v in parts[0].items() if not k.startswith('w3a3_')}
+    res['runs'] = [r for p in parts for r in p['runs']]
+    res['merged_from'] = [str(f) for f in files]
+    summarize(res); Path(out).write_text(json.dumps(res, indent=1))
+    print(json.dumps({k: v for k, v in res.items() if k.startswith('w3a3_')}, indent=1))
     return res
 
 def merge_levers(files, out):
@@ -233,6 +298,8 @@ def merge_levers(files, out):
     return res
 
 if __name__ == '__main__':
-    if '--merge-levers' in sys.argv:
+    if '--merge-final' in sys.argv:
+        i = sys.argv.index('--merge-final'); merge_final(sys.argv[i + 2:], sys.argv[i + 1])
+    elif '--merge-levers' in sys.argv:
         i = sys.argv.index('--merge-levers'); merge_levers(sys.argv[i + 2:], sys.argv[i + 1])
     else: main()

@@ -4,6 +4,9 @@ For each bit-width: the quantized model with the data-free activation ranges the
 fine-tuning), AdaDFQ-style fine-tuning, and the same plus AKT (same seed, same budget, same warm-up); at W3A3 the
 with/without-AKT pair is repeated over several seeds (a shorter budget per run is allowed) with mean and spread.
 No real image is used for anything but the reported accuracies.
+The package's best zero-shot pipeline on this model is not fine-tuning but block reconstruction
+(`akt_vpc.reconstruct_run`): bench/zsq_reconstruct.py measures it the same way (W4A4 seed 0, W3A3 seeds 0-2, with
+and without AKT, calibration-only start, final accuracy, wall time, images/s).
 
 How the settings were chosen (never by test accuracy):
 - Q lr 1e-4, Nesterov SGD, generator Adam 1e-3 (0.5, 0.999), T = 20, AKT reference form with lambda 1000: the
