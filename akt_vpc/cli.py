@@ -251,7 +251,7 @@ def _run(args:argparse.Namespace) -> int:
         from akt_vpc.video import load_dataset
         from akt_vpc.ascnet_train import ASCNetTrainer
         from pathlib import Path
-        videos = load_dataset(args.dataset).train
+        videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
         out = Path(args.out)
         if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
         else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)

@@ -11,8 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything', 'pick_device',
-           'check_choice', 'check_range', 'save_checkpoint', 'load_checkpoint', 'progress', 'cache_dir', 'file_sha256',
-           'check_sha256', 'DownloadError', 'download', 'peak_memory_mb']
+           'check_choice', 'check_range', 'resolve_module', 'save_checkpoint', 'load_checkpoint', 'progress',
+           'cache_dir', 'file_sha256', 'check_sha256', 'DownloadError', 'download', 'peak_memory_mb']
 
 # %% ../nbs/shared/00_core.ipynb #3e5d55e8
 DATA_ENV = 'AKT_VPC_DATA'
@@ -88,6 +88,22 @@ def check_range(name:str, # the argument's name
         rng = f" in [{lo}, {hi}]" if lo is not None or hi is not None else ''
         raise ValueError(f"{name}: expected {names}{rng}, got {value!r}")
     return value
+
+# %% ../nbs/shared/00_core.ipynb #e8e786bd
+def resolve_module(model:torch.nn.Module, # the network
+                   name:str, # dotted path, e.g. 'layer2.-1' (integers index Sequential/ModuleList)
+                   arg:str='layers', # the argument the name came from (named in the error)
+                  ) -> torch.nn.Module:
+    "The submodule of `model` at `name`; a `ValueError` naming `arg` when there is none."
+    mod = model
+    for part in name.split('.'):
+        try:
+            if part.lstrip('-').isdigit() and isinstance(mod, (torch.nn.Sequential, torch.nn.ModuleList)): mod = mod[int(part)]
+            else: mod = getattr(mod, part) if part in mod._modules else None
+        except IndexError: mod = None
+        if not isinstance(mod, torch.nn.Module):
+            raise ValueError(f"{arg}: {name!r} is not a submodule; top-level names are {list(model._modules)}")
+    return mod
 
 # %% ../nbs/shared/00_core.ipynb #71384e9c
 def save_checkpoint(obj:dict, # tensors, numbers, strings, lists and dicts of them

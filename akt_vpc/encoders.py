@@ -11,29 +11,14 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import check_range
+from .core import check_range, resolve_module
 
 # %% auto #0
 __all__ = ['FRESH_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD',
-           'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'resolve_module', 'hooked_outputs', 'add_into',
-           'inference_copy', 'weights_key', 'check_images', 'FeatureEncoder', 'TorchvisionEncoder',
-           'CifarResNetEncoder']
+           'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'hooked_outputs', 'add_into', 'inference_copy', 'weights_key',
+           'check_images', 'FeatureEncoder', 'TorchvisionEncoder', 'CifarResNetEncoder']
 
 # %% ../nbs/anomaly_detection/12b_encoders.ipynb #84cd6eb0
-def resolve_module(model:nn.Module, # the network
-                   name:str, # dotted path, e.g. 'layer2.-1' (integers index Sequential/ModuleList)
-                  ) -> nn.Module:
-    "The submodule of `model` at `name`; a `ValueError` naming `layers` when there is none."
-    mod = model
-    for part in name.split('.'):
-        try:
-            if part.lstrip('-').isdigit() and isinstance(mod, (nn.Sequential, nn.ModuleList)): mod = mod[int(part)]
-            else: mod = getattr(mod, part) if part in mod._modules else None
-        except IndexError: mod = None
-        if not isinstance(mod, nn.Module):
-            raise ValueError(f"layers: {name!r} is not a submodule; top-level names are {list(model._modules)}")
-    return mod
-
 class _EnoughMaps(Exception): "Raised by the last hook to stop the forward pass early."
 
 @contextmanager

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn
-from .core import check_range, progress
+from .core import check_range, progress, resolve_module
 from .fake_quant import ActQuantizer
 from .quant import QConv2d, QLinear, QAct
 from .learned_quant import AdaRoundQuantizer, LSQActQuantizer
@@ -39,9 +39,7 @@ def default_blocks(model:nn.Module) -> list[tuple[str, ...]]:
 # %% ../nbs/quantization/05c_reconstruct.ipynb #3014a620
 class _Stop(Exception): "Ends a forward pass once the block of interest has run."
 
-def _module(model, name, arg='blocks'):
-    try: return model.get_submodule(name)
-    except AttributeError: raise ValueError(f"{arg}: the model has no module named {name!r}") from None
+def _module(model, name): return resolve_module(model, name, 'blocks')
 
 @torch.no_grad()
 def block_io(model:nn.Module, # FP or quantized model (eval mode)

@@ -15,6 +15,11 @@ training iteration, the FP evaluation times an evaluation, and the iterations N 
 let the 4 runs (2 warm-ups of max(50, N/50) iterations, 4 x N iterations, 8 evaluations, 4 range settings) fit in
 what is left of `--budget-s` (default 480 s = 8 minutes, 10% kept as margin). `--iterations` overrides it.
 
+Block reconstruction (`--reconstruct`, on by default): before the AdaDFQ runs, the package's zero-shot pipeline
+by block reconstruction (`akt_vpc.reconstruct_run.run_reconstruction` with its defaults: 1,024 synthetic images, half
+from a GDFQ generator and half BN-matched, AdaRound + LSQ for 200 steps a block) for each bit-width, with and
+without its AKT term; its time comes out of the budget before the AdaDFQ runs are sized.
+
 Run:  python bench/zsq_gpu.py [--budget-s 480] [--device cuda]   -> bench/results/zsq_gpu.json
       python bench/zsq_gpu.py --tiny                             -> bench/out/zsq_gpu_tiny.json (CPU, seconds)
 """
@@ -28,6 +33,7 @@ from akt_vpc.zsq_config import ZSQConfig
 from akt_vpc.zsq import train_zsq
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.reconstruct_run import run_reconstruction
 
 BENCH = Path(__file__).parent
 
@@ -39,6 +45,8 @@ def parse(argv=None):
     p.add_argument('--iterations', type=int, default=None, help='fine-tuning iterations per run (default: sized to the budget)')
     p.add_argument('--bits', default='4,3', help="bit-widths k of the WkAk runs")
     p.add_argument('--calib', default='synthetic', choices=['synthetic', 'warmup'], help='how the activation ranges are set')
+    p.add_argument('--reconstruct', action=argparse.BooleanOptionalAction, default=True,
+                   help="first run the block-reconstruction pipeline per bit-width, with and without AKT (--no-reconstruct: AdaDFQ only)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--test-n', type=int, default=None, help='score on a class-balanced subset of the test set')
     p.add_argument('--tiny', action='store_true', help='CPU smoke run: batch 8, 3 iterations, warm-up 2, 200 test images')
@@ -80,6 +88,21 @@ def size_schedule(a, fp, device, t_eval, elapsed, runs):
     return n, dict(probe_s=round(probe_s, 2), s_per_iteration=round(t_iter, 4), fixed_s_per_run=round(t_fixed, 2),
                    eval_s=round(t_eval, 2), seconds_left_for_training=round(left, 1))
 
+def reconstruction_runs(a, fp, test, device, res) -> list:
+    "`run_reconstruction` (its defaults; a tiny budget with --tiny) per bit-width, without and with AKT; rows written as they come."
+    budget = dict(images=32, iterations=3, generator_iterations=2, bn_steps=2) if a.tiny else {}
+    rows = res.setdefault('reconstruction', [])
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    for bits in a.bits:
+        for akt in (False, True):
+            t0 = time.time()
+            r = run_reconstruction(fp, test, w_bits=bits, a_bits=bits, akt=akt, device=device, seed=a.seed, **budget)
+            r.pop('qmodel')
+            rows.append(dict(r, bits=f'W{bits}A{bits}', akt=akt, wall_s=round(time.time() - t0, 1),
+                             gain_over_start=round(r['last_acc'] - r['quantized_only_acc'], 2)))
+            a.out.write_text(json.dumps(res, indent=1)); print(json.dumps(rows[-1]), flush=True)
+    return rows
+
 def main(argv=None):
     a = parse(argv)
     t_start = time.time()
@@ -97,6 +120,7 @@ def main(argv=None):
                              real_images_used_for_calibration_or_choices=0),
                note='best_acc_test_selected is test-set model selection (as the papers report); last_acc is the honest figure',
                runs=[])
+    if a.reconstruct: res['reconstruction'] = reconstruction_runs(a, fp, test, device, res)
     runs = 2 * len(a.bits)
     if a.iterations is None or a.tiny:    # --tiny probes too (to run that code), then keeps its 3 iterations
         n, res['sizing'] = size_schedule(a, fp, device, t_eval, time.time() - t_start, runs)

@@ -31,6 +31,8 @@ Writes bench/out/zsq_reconstruct_{levers,final}.json (rewritten after every run)
 import argparse, copy, json, os, platform, statistics, sys, time
 from pathlib import Path
 import torch
+sys.path.insert(0, str(Path(__file__).parent))
+from seed_stats import seed_summary
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.models import pretrained_resnet20
@@ -252,9 +254,7 @@ def summarize(res):
     for akt in (False, True):
         v = [r['final_acc'] for r in w3 if r['akt'] == akt]
         s = [r['start_acc'] for r in w3 if r['akt'] == akt]
-        if v: res[f"w3a3_{'akt' if akt else 'no_akt'}"] = dict(seeds=len(v), mean=round(statistics.mean(v), 2),
-                                                             std=round(statistics.stdev(v), 2) if len(v) > 1 else None,
-                                                             values=v, start_mean=round(statistics.mean(s), 2))
+        if v: res[f"w3a3_{'akt' if akt else 'no_akt'}"] = seed_summary(v, start_mean=round(statistics.mean(s), 2))
     res['total_wall_s'] = round(sum(r['wall_s'] for r in runs), 1)
     return res
 

@@ -32,6 +32,8 @@ Checkpoints go to bench/out/zsq_ckpt/: a killed benchmark resumes where it stopp
 import argparse, json, os, platform, statistics, sys, time
 from pathlib import Path
 import torch
+sys.path.insert(0, str(Path(__file__).parent))
+from seed_stats import seed_summary
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.zsq_config import ZSQConfig
@@ -201,9 +203,7 @@ def summarize(res):
         summ = {}
         for akt in (False, True):
             v = [r['last_acc'] for r in w3 if r['akt'] == akt and r['last_acc'] is not None]
-            if v: summ['akt' if akt else 'base'] = dict(seeds=len(v), iterations=b['seed_iterations'], mean=round(statistics.mean(v), 2),
-                                                       std=round(statistics.stdev(v), 2) if len(v) > 1 else None,
-                                                       min=min(v), max=max(v), values=v)
+            if v: summ['akt' if akt else 'base'] = seed_summary(v, iterations=b['seed_iterations'])
         res['w3a3_seeds_last_acc'] = summ
     ips = [r['images_per_s'] for r in res['runs'] if r['images_per_s']]
     res['train_images_per_s_mean'] = round(statistics.mean(ips), 1) if ips else None

@@ -1,4 +1,4 @@
-"`bench/zsq_gpu.py --tiny`: the GPU protocol runs end to end on the CPU with a tiny budget (one bit-width)."
+"`bench/zsq_gpu.py --tiny`: the GPU protocol (block reconstruction, then AdaDFQ) runs end to end on the CPU with a tiny budget (one bit-width)."
 import importlib.util, json, sys
 from pathlib import Path
 import pytest
@@ -25,6 +25,9 @@ def test_zsq_gpu_tiny(tmp_path):
     assert base['finished'] and akt['finished'] and base['last_acc'] is not None and akt['last_acc'] is not None
     assert akt['quantized_only_acc'] == base['quantized_only_acc']   # the AKT twin starts from the base run's warm-up
     assert res['sizing']['s_per_iteration'] > 0 and res['fp_acc'] > 50
+    plain, rec_akt = res['reconstruction']      # the block-reconstruction pipeline, without and with AKT
+    assert (plain['bits'], plain['akt'], rec_akt['akt']) == ('W4A4', False, True)
+    assert plain['quantized_only_acc'] == rec_akt['quantized_only_acc'] and plain['fp_acc'] == res['fp_acc']
 
 def test_zsq_gpu_refuses_bad_budget():
     with pytest.raises(SystemExit): _bench().parse(['--budget-s', '0'])
