@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 from .fake_quant import qparams, ActQuantizer
+from .learned_quant import AdaRoundQuantizer
 from .quant import QConv2d, QLinear, QAct
 from .act_sites import trace
 
@@ -108,6 +109,9 @@ def export_onnx(qmodel:nn.Module, # a calibrated model from `quantize_model` wit
     bad = [n for n, m in aqs.items() if m.granularity.axis is not None]
     if bad: raise ValueError(f"qmodel: per-channel activation ranges ({bad[0]}, ...) have no integer kernel in onnxruntime "
                              "(an integer conv takes one input scale); export a model with PerTensor() ranges")
+    bad = [n for n, m in qmodel.named_modules() if isinstance(m, (QConv2d, QLinear)) and isinstance(m.wq, AdaRoundQuantizer)]
+    if bad: raise ValueError(f"qmodel: {bad[0]} has learned weight rounding (AdaRound, from `reconstruct`), which this export cannot "
+                             "write: it would round to nearest, another model (reconstruct with rounding=False exports)")
     bad = [n for n, m in aqs.items() if m.n_sites == 0]
     if bad: raise ValueError(f"qmodel: activation ranges not calibrated ({bad[0]}, ...): run calibrate(qmodel, batches) first")
     a_bits = {m.bits for m in aqs.values()}
