@@ -16,7 +16,7 @@ from .quant import QConv2d, QLinear, QAct
 from .act_sites import trace
 
 # %% auto #0
-__all__ = ['fold_batchnorm', 'export_onnx', 'OnnxModule', 'runtime_ops', 'export_zsq_run']
+__all__ = ['FixedCodes', 'bake_rounding', 'fold_batchnorm', 'export_onnx', 'OnnxModule', 'runtime_ops', 'export_zsq_run']
 
 # %% ../nbs/quantization/08_export.ipynb #95bda2ca
 def _need(pkg:str):
@@ -26,10 +26,28 @@ def _need(pkg:str):
         raise ImportError(f"{pkg} is needed to export or run ONNX models: pip install 'akt_vpc[onnx]' (onnx, onnxruntime)") from None
 
 # %% ../nbs/quantization/08_export.ipynb #8185edac
+class FixedCodes(nn.Module):
+    "The weight quantizer of a baked learned rounding: the weight already holds (c + z) / S per output channel and passes as is."
+    def __init__(self, S:torch.Tensor, z:torch.Tensor, bits:int):
+        super().__init__(); self.bits = bits
+        self.register_buffer('S', S.detach().clone()); self.register_buffer('z', z.detach().clone())
+    def forward(self, w): return w
+
+def bake_rounding(qmodel:nn.Module # a quantized model (left unchanged)
+                 ) -> nn.Module:
+    "A copy of `qmodel` whose learned weight roundings (`AdaRoundQuantizer`) are fixed: each weight replaced by its quantized value."
+    m = copy.deepcopy(qmodel).eval()
+    for name, mod in m.named_modules():
+        if isinstance(mod, (QConv2d, QLinear)) and isinstance(mod.wq, AdaRoundQuantizer):
+            if mod.wq.soft: raise ValueError(f"qmodel: the rounding of {name} is still soft (a reconstruction stopped half-way); harden() it first")
+            with torch.no_grad(): mod.weight.copy_(mod.wq(mod.weight))
+            mod.wq = FixedCodes(mod.wq.S, mod.wq.z, mod.wq.bits)
+    return m
+
 def fold_batchnorm(qmodel:nn.Module # a quantized model (left unchanged)
                   ) -> nn.Module:
-    "A copy of `qmodel` with every BatchNorm that only reads one quantized conv folded into that conv (Identity left in its place)."
-    m = copy.deepcopy(qmodel).eval()
+    "A copy of `qmodel` (learned roundings baked) with every BatchNorm that only reads one quantized conv folded into it (Identity left)."
+    m = bake_rounding(qmodel)
     g = trace(m, leaves=(QConv2d, QLinear, QAct, ActQuantizer))
     mods, uses = dict(m.named_modules()), Counter(n.target for n in g.nodes if n.op == 'call_module')
     for n in g.nodes:
@@ -40,6 +58,9 @@ def fold_batchnorm(qmodel:nn.Module # a quantized model (left unchanged)
         conv, bn = mods[src.target], mods[n.target]
         with torch.no_grad():
             a = (bn.weight if bn.affine else 1) / torch.sqrt(bn.running_var + bn.eps)
+            if isinstance(conv.wq, FixedCodes):   # fixed codes: the grid scales with the weight, S' = S / a
+                if (a == 0).any(): continue
+                conv.wq.S.div_(a.reshape(-1, 1, 1, 1))
             b = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
             conv.weight.mul_(a.reshape(-1, 1, 1, 1))
             conv.bias = nn.Parameter((b - bn.running_mean) * a + (bn.bias if bn.affine else 0))
@@ -51,7 +72,11 @@ def fold_batchnorm(qmodel:nn.Module # a quantized model (left unchanged)
 def _prepare(m:nn.Module):
     "Give every quantizer of `m` its export form: torch fake-quantize ops on constant scales and zero points."
     for name, mod in m.named_modules():
-        if isinstance(mod, (QConv2d, QLinear)) and mod.wq.bits < 32:
+        if isinstance(mod, (QConv2d, QLinear)) and isinstance(mod.wq, FixedCodes):   # codes c: w = (c + z) / S, S < 0 after a BN of negative scale
+            S, z = mod.wq.S.flatten(), mod.wq.z.flatten()
+            scale, zp = (1 / S.abs()).float(), torch.where(S > 0, -z, z - 1).to(torch.int32)   # S < 0: code -c - 1, in range
+            mod.wq.forward = lambda w, scale=scale, zp=zp: torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -128, 127)
+        elif isinstance(mod, (QConv2d, QLinear)) and mod.wq.bits < 32:
             flat = mod.weight.detach().flatten(1)
             S, z = qparams(flat.min(1).values, flat.max(1).values, mod.wq.bits)
             scale, zp = (1 / S).float(), (-z).to(torch.int32)
@@ -103,20 +128,17 @@ def export_onnx(qmodel:nn.Module, # a calibrated model from `quantize_model` wit
                 fold_bn:bool=True, # fold BatchNorm into the preceding quantized convs (for integer convs)
                 opset:int=13, # ONNX opset (13: per-channel Q/DQ)
                ) -> Path:
-    "Write `qmodel` as an ONNX QDQ model: int8 weight codes with per-channel scales, a Q/DQ pair at every activation site."
+    "Write `qmodel` as an ONNX QDQ model: int8 weight codes (learned ones kept) with per-channel scales, a Q/DQ pair at every activation site."
     onnx = _need('onnx')
     aqs = {n: m for n, m in qmodel.named_modules() if isinstance(m, ActQuantizer) and m.bits < 32}
     bad = [n for n, m in aqs.items() if m.granularity.axis is not None]
     if bad: raise ValueError(f"qmodel: per-channel activation ranges ({bad[0]}, ...) have no integer kernel in onnxruntime "
                              "(an integer conv takes one input scale); export a model with PerTensor() ranges")
-    bad = [n for n, m in qmodel.named_modules() if isinstance(m, (QConv2d, QLinear)) and isinstance(m.wq, AdaRoundQuantizer)]
-    if bad: raise ValueError(f"qmodel: {bad[0]} has learned weight rounding (AdaRound, from `reconstruct`), which this export cannot "
-                             "write: it would round to nearest, another model (reconstruct with rounding=False exports)")
     bad = [n for n, m in aqs.items() if m.n_sites == 0]
     if bad: raise ValueError(f"qmodel: activation ranges not calibrated ({bad[0]}, ...): run calibrate(qmodel, batches) first")
     a_bits = {m.bits for m in aqs.values()}
     if len(a_bits) > 1: raise ValueError(f"qmodel: expected one activation bit-width, got {sorted(a_bits)}")
-    m = fold_batchnorm(qmodel) if fold_bn else copy.deepcopy(qmodel).eval()
+    m = fold_batchnorm(qmodel) if fold_bn else bake_rounding(qmodel)
     _prepare(m)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
