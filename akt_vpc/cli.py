@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
     r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
     r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    r.add_argument('--export', default=None, help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
     _add_common(r)
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
     v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
@@ -236,7 +237,10 @@ def _run(args:argparse.Namespace) -> int:
                                  iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
                                  bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
                                  download=args.download, fp_epochs=args.fp_epochs)
-        res.pop('qmodel')
+        qmodel = res.pop('qmodel')
+        if args.export:
+            from akt_vpc.export import export_onnx
+            res['onnx'] = str(export_onnx(qmodel, args.export))
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
                                             f"{args.model} on {res['dataset']}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
