@@ -92,7 +92,6 @@ def reconstruction_runs(a, fp, test, device, res) -> list:
     "`run_reconstruction` (its defaults; a tiny budget with --tiny) per bit-width, without and with AKT; rows written as they come."
     budget = dict(images=32, iterations=3, generator_iterations=2, bn_steps=2) if a.tiny else {}
     rows = res.setdefault('reconstruction', [])
-    a.out.parent.mkdir(parents=True, exist_ok=True)
     for bits in a.bits:
         for akt in (False, True):
             t0 = time.time()
@@ -120,14 +119,14 @@ def main(argv=None):
                              real_images_used_for_calibration_or_choices=0),
                note='best_acc_test_selected is test-set model selection (as the papers report); last_acc is the honest figure',
                runs=[])
-    if a.reconstruct: res['reconstruction'] = reconstruction_runs(a, fp, test, device, res)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    if a.reconstruct: reconstruction_runs(a, fp, test, device, res)
     runs = 2 * len(a.bits)
     if a.iterations is None or a.tiny:    # --tiny probes too (to run that code), then keeps its 3 iterations
         n, res['sizing'] = size_schedule(a, fp, device, t_eval, time.time() - t_start, runs)
         if n < 1 and not a.tiny: raise SystemExit(f"--budget-s: {a.budget_s} s leaves no time for training on {device} ({res['sizing']})")
     n = a.iterations or n
     res['iterations'], res['warmup_iterations'] = n, warmup_for(n, a.tiny)
-    a.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as ck:
         for bits in a.bits:
             warm = None

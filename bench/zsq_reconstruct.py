@@ -140,6 +140,7 @@ def start_state(fp, test, syn, bits):
     q, quantile = calibrated_start(fp, bits, bits, syn['train'])   # ranges: first quarter; quantile: KL on the next eighth
     start = dict(acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
                  held_out=output_agreement(fp, q, list(syn['held'].split(128))))
+    if 'helds' in syn: start['by_source'] = kl_by_source(fp, q, syn['helds'])   # once per start, shared by its arms
     return q, quantile, start, time.time() - t0
 
 def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
@@ -151,7 +152,7 @@ def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
     helds = syn.get('helds')      # both sources' held-out images (RULE_SOURCES)
     row = dict(arm=arm, source=a.source, bits=f'W{bits}A{bits}', seed=seed, akt=bool(opts and opts.get('akt_weight')), options=opts,
                act_quantile=quantile, start_acc=start['acc'], start_held_out={k: round(v, 4) for k, v in start['held_out'].items()})
-    if helds is not None: row['start_held_out_by_source'] = start.get('by_source') or kl_by_source(fp, q, helds)
+    if helds is not None: row['start_held_out_by_source'] = start['by_source']
     if opts is None:
         if helds is not None: row['held_out_by_source'] = row['start_held_out_by_source']
         row.update(final_acc=start['acc'], held_out=row['start_held_out'], wall_s=round(time.time() - t0, 1))
@@ -232,7 +233,7 @@ def select(fp, test, a, cache, res, dump):
             chosen=best[label], mean_kl={str(r[label]): r['held_out_by_source']['mean_kl'] for r in rows}); dump()
         return best
     first = [run(src, 200, arm, 'adaround+lsq') for src in SOURCES]
-    src = pick([dict(r, source=r['source']) for r in first], 'source')['source']
+    src = pick(first, 'source')['source']
     longer = run(src, 500, arm, 'adaround+lsq')
     its = pick([next(r for r in first if r['source'] == src), longer], 'iterations_per_block')['iterations_per_block']
     akt = [run(src, its, {**arm, 'akt_weight': w}, 'adaround+lsq+akt') for w in (1.0, 10.0, 100.0)]
