@@ -19,8 +19,8 @@ def quant_demo(epochs:int=15, # training epochs of the full-precision model
               ) -> dict[str, float]:
     "Train a small FP model on the embedded digits, quantize it without fine-tuning, return top-1 per setting."
     from akt_vpc.core import seed_everything
-    from akt_vpc.data import digits_dataset, quantized_accuracy_table
-    from akt_vpc.data import digits_fp_model
+    from akt_vpc.zsq.data import digits_dataset, quantized_accuracy_table
+    from akt_vpc.zsq.data import digits_fp_model
     seed_everything(seed)
     train, test = digits_dataset('train'), digits_dataset('test')
     model = digits_fp_model(epochs, depth, seed, device)
@@ -39,7 +39,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             encoder:str='cifar-resnet20', # see `ENCODERS`
             T:int|None=None, # clip length (None: `VideoPatchCore`'s default)
             ratios:dict|float|None=None, # coreset fraction: one for every memory that keeps a coreset, or per memory name
-            banks=None, # memories to build (None: `akt_vpc.vpc.DEFAULT_BANKS`)
+            banks=None, # memories to build (None: `akt_vpc.vad.vpc.DEFAULT_BANKS`)
             sigma:float|None=None, # frame-score smoothing (None: `VideoPatchCore`'s default)
             weights:dict|None=None, # fusion weights (None: equal)
             out_dir='runs/vad', # where files are written (None: nothing written)
@@ -52,12 +52,12 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     import cv2
     import numpy as np
     from pathlib import Path
-    from akt_vpc.video import load_dataset
+    from akt_vpc.vad.datasets import load_dataset
     from akt_vpc.core import peak_memory_mb
-    from akt_vpc.vpc import VideoPatchCore, DEFAULT_BANKS, BANKS
-    from akt_vpc.metrics import evaluate_scores, micro_auc
+    from akt_vpc.vad.vpc import VideoPatchCore, DEFAULT_BANKS, BANKS
+    from akt_vpc.vad.metrics import evaluate_scores, micro_auc
     import matplotlib.pyplot as plt
-    from akt_vpc.vad_plots import anomaly_curve
+    from akt_vpc.vad.plots import anomaly_curve
     if threads is not None:
         torch.set_num_threads(threads); cv2.setNumThreads(threads)
     ds = load_dataset(dataset, **dataset_kwargs)
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or 'ascnet:<checkpoint>'; "
                    "given without --banks, VPC's three encoder banks are added to the default ones")
     v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
-                   "(default: akt_vpc.vpc.DEFAULT_BANKS; akt_vpc.vpc.MOTION_BANKS need no encoder)")  # named, not imported: no video import at start-up
+                   "(default: akt_vpc.vad.vpc.DEFAULT_BANKS; akt_vpc.vad.vpc.MOTION_BANKS need no encoder)")  # named, not imported: no video import at start-up
     v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
     v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
     v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
@@ -219,19 +219,19 @@ def _run(args:argparse.Namespace) -> int:
         table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
         _print(table, args.json, format_table(table, 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'))
     elif args.command == 'zsq':
-        from akt_vpc.zsq import run_zsq
+        from akt_vpc.zsq.train import run_zsq
         w, a = _one_pair(args.bits)
         if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
         res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
                       warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
                       download=args.download, fp_epochs=args.fp_epochs)
         if args.export:
-            from akt_vpc.export import export_zsq_run
+            from akt_vpc.zsq.export import export_zsq_run
             res['onnx'] = str(export_zsq_run(res, args.export))
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
                                             f"{args.model} on {res['dataset']}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'reconstruct':
-        from akt_vpc.reconstruct_run import run_reconstruction
+        from akt_vpc.zsq.reconstruct_run import run_reconstruction
         w, a = _one_pair(args.bits)
         res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt, akt_weight=args.akt_weight,
                                  iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
@@ -239,12 +239,12 @@ def _run(args:argparse.Namespace) -> int:
                                  download=args.download, fp_epochs=args.fp_epochs)
         qmodel = res.pop('qmodel')
         if args.export:
-            from akt_vpc.export import export_onnx
+            from akt_vpc.zsq.export import export_onnx
             res['onnx'] = str(export_onnx(qmodel, args.export))
         _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
                                             f"{args.model} on {res['dataset']}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
-        from akt_vpc.vpc import DEFAULT_BANKS, VPC_BANKS
+        from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
                       ratios=args.ratio, out_dir=args.out, device=args.device, check_masks=args.check_masks)
@@ -252,8 +252,8 @@ def _run(args:argparse.Namespace) -> int:
         _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
                                f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")
     elif args.command == 'ascnet':
-        from akt_vpc.video import load_dataset
-        from akt_vpc.ascnet_train import ASCNetTrainer
+        from akt_vpc.vad.datasets import load_dataset
+        from akt_vpc.vad.ascnet_train import ASCNetTrainer
         from pathlib import Path
         videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
         out = Path(args.out)
@@ -264,8 +264,8 @@ def _run(args:argparse.Namespace) -> int:
         _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
                                f"(use: akt-vpc vad --encoder ascnet:{out})")
     elif args.command == 'demo':
-        from akt_vpc.zsq import zsq_demo
-        from akt_vpc.vpc import MOTION_BANKS
+        from akt_vpc.zsq.train import zsq_demo
+        from akt_vpc.vad.vpc import MOTION_BANKS
         z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
         v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
         fixed = v.get('fixed', {})

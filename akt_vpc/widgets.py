@@ -13,7 +13,8 @@ from IPython.display import display, clear_output
 from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .core import check_range
-from . import zsq_plots, vad_plots
+from .zsq import plots as zsq_plots
+from .vad import plots as vad_plots
 
 # %% auto #0
 __all__ = ['Explorer', 'AttentionExplorer', 'GradNormExplorer', 'AnomalyExplorer']
@@ -69,7 +70,7 @@ class AttentionExplorer(Explorer):
                  form:str='reference', # AKT loss form shown in the title
                 ):
         from akt_vpc.distill import FeatureRecorder, residual_branch_ends
-        from akt_vpc.quant import quantize_model, calibrate, check_bits
+        from akt_vpc.zsq.quant import quantize_model, calibrate, check_bits
         if not isinstance(images, torch.Tensor) or images.dim() != 4:
             raise ValueError(f"images: expected a (B, 3, H, W) tensor, got {getattr(images, 'shape', type(images).__name__)}")
         bits = list(bits)
@@ -126,7 +127,7 @@ class GradNormExplorer(Explorer):
 class AnomalyExplorer(Explorer):
     "Pick a video: its frame scores with the ground truth shaded, the threshold, and a frame with its objects boxed."
     figsize = (13, 3.4)
-    def __init__(self, videos:list, # `akt_vpc.video.Video`s (anything with .name, len(), .frame(i), .labels)
+    def __init__(self, videos:list, # `akt_vpc.vad.video.Video`s (anything with .name, len(), .frame(i), .labels)
                  scores, # per-video (N_i,) frame scores: a list in the order of `videos`, or a dict by name
                  threshold:float|None=None, # initial threshold; None: the 90th percentile of all scores (display only)
                  boxes=None, # callable (video, frame_index) -> (K, 4) boxes; None: `MotionDetector` boxes
@@ -141,7 +142,7 @@ class AnomalyExplorer(Explorer):
         for v, s in zip(self.videos, self.scores):
             if len(s) != len(v): raise ValueError(f"scores: video {v.name!r} has {len(v)} frames but {len(s)} scores")
         if boxes is None:
-            from akt_vpc.objects import MotionDetector
+            from akt_vpc.vad.objects import MotionDetector
             det, bgs = MotionDetector(), {}
             def boxes(video, i):
                 if video.name not in bgs: bgs[video.name] = det.background(video)

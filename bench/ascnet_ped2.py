@@ -1,6 +1,6 @@
 """ASCNet trained on the 16 UCSD Ped2 TRAINING videos, then used as VideoPatchCore's encoder; compared with the offline encoders.
 
-1. Self-supervised ASCNet training (akt_vpc.ascnet_train.ASCNetTrainer) on the training videos only, under a wall-clock
+1. Self-supervised ASCNet training (akt_vpc.vad.ascnet_train.ASCNetTrainer) on the training videos only, under a wall-clock
    cap on ONE thread; the checkpoint goes to bench/out/ascnet_ped2.pt.
 2. VideoPatchCore with VPC's three CNN memories (spatial, temporal, highlevel) fitted on the training videos and scored on
    the 12 test videos, with three encoders: the trained ASCNet (`ASCNetEncoder.from_checkpoint`), the CIFAR-10 ResNet-20
@@ -20,12 +20,12 @@ import torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
-from akt_vpc.video import load_ped2
+from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.core import peak_memory_mb
-from akt_vpc.vpc import VideoPatchCore, VPC_BANKS
-from akt_vpc.metrics import evaluate_scores
-from akt_vpc.ascnet_encoder import ASCNetEncoder, read_checkpoint
-from akt_vpc.ascnet_train import ASCNetTrainer
+from akt_vpc.vad.vpc import VideoPatchCore, VPC_BANKS
+from akt_vpc.vad.metrics import evaluate_scores
+from akt_vpc.vad.ascnet_encoder import ASCNetEncoder, read_checkpoint
+from akt_vpc.vad.ascnet_train import ASCNetTrainer
 
 OUT = Path(__file__).resolve().parent/'out'
 TRAIN = dict(T=8, size=64, strides=(1, 2), crop=(0.25, 1.0), frame_size=(120, 180), widths=(16, 32, 64, 128), dim=64,

@@ -1,4 +1,4 @@
-"""Greedy k-center coreset: `akt_vpc.memory.greedy_coreset` vs anomalib 2.7.0 `KCenterGreedy`, side by side.
+"""Greedy k-center coreset: `akt_vpc.vad.memory.greedy_coreset` vs anomalib 2.7.0 `KCenterGreedy`, side by side.
 
 Same vectors, same sampling ratio, one thread. For each method: wall time of the selection and the
 coverage radius max_x min_m ||x - m|| of the selected subset on the ORIGINAL vectors (computed by our
@@ -34,7 +34,7 @@ try:
     import cv2; cv2.setNumThreads(1)
 except ImportError: cv2 = None
 
-from akt_vpc.memory import greedy_coreset, coverage_radius, random_projection
+from akt_vpc.vad.memory import greedy_coreset, coverage_radius, random_projection
 from akt_vpc.core import shared_file
 
 

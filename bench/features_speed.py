@@ -1,12 +1,12 @@
-"""Speed of akt_vpc.features on real Ped2 frames, one CPU thread: Farneback flow at two scales,
+"""Speed of akt_vpc.vad.features on real Ped2 frames, one CPU thread: Farneback flow at two scales,
 the motion descriptor, and object features with the offline CIFAR ResNet-20 and a random-weight CLIP RN101 trunk.
 Run: python bench/features_speed.py  (prints JSON, writes bench/out/features_speed.json)."""
 import json, os, platform, time
 from pathlib import Path
 import cv2, numpy as np, torch
 from akt_vpc.core import require_shared
-from akt_vpc.motion import flow_field, clip_flows, motion_descriptor
-from akt_vpc.features import (object_features, CifarResNetEncoder,
+from akt_vpc.vad.motion import flow_field, clip_flows, motion_descriptor
+from akt_vpc.vad.features import (object_features, CifarResNetEncoder,
                               ClipRN101Encoder, highlevel_vectors)
 
 THREADS = 1

@@ -15,9 +15,9 @@ import torch
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.models import pretrained_resnet20
-from akt_vpc.quant import quantize_model, calibrate
-from akt_vpc.export import export_onnx, OnnxModule, runtime_ops
-from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.zsq.quant import quantize_model, calibrate
+from akt_vpc.zsq.export import export_onnx, OnnxModule, runtime_ops
+from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
 
 OUT = Path(__file__).parent/'out'
 

@@ -8,7 +8,7 @@ and the fraction of elements where the two differ by more than 1e-5 of the range
 import argparse, json, platform, time
 from pathlib import Path
 import torch
-from akt_vpc.fake_quant import _fused_fake_quant, fake_quant_reference
+from akt_vpc.zsq.fake_quant import _fused_fake_quant, fake_quant_reference
 
 
 def timeit(f, repeats, sync):

@@ -1,12 +1,12 @@
 """Per-tensor vs per-channel (GranQ-style) activation ranges on the public ResNet-20 (CIFAR-10), data-free.
 
-For W4A4 and W3A3 and each activation-range granularity, one `akt_vpc.zsq.train_zsq` run (AdaDFQ + AKT, seed 0):
+For W4A4 and W3A3 and each activation-range granularity, one `akt_vpc.zsq.train.train_zsq` run (AdaDFQ + AKT, seed 0):
 - ranges only: the accuracy of the quantized model with the data-free ranges the fine-tuning starts from
   (calib_source='synthetic': set from generator batches after the warm-up, the clipping quantile chosen by
   quantile='auto' on held-out generator batches, KL(FP || Q); no real image, no label);
 - fine-tuned: after the same short fine-tuning budget (last iteration, no test-set selection).
 train_zsq builds its quantized model with `quantize_model(fp, w, a, quantile=...)`; for the per-channel runs this
-script points that name in `akt_vpc.zsq` at `quantize_model(..., act_granularity=PerChannel())`, nothing else differs.
+script points that name in `akt_vpc.zsq.train` at `quantize_model(..., act_granularity=PerChannel())`, nothing else differs.
 Accuracies on a class-balanced subset of the shared CIFAR-10 JPEG test set (--test-n; labels used for scoring only).
 
 Run: python bench/quant_per_channel.py [--bits 4,3] [--warmup 10] [--iterations 20] [--batch 16] [--test-n 1000]
@@ -19,12 +19,12 @@ from pathlib import Path
 import torch
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
-import akt_vpc.zsq as zsq
-from akt_vpc.zsq_config import ZSQConfig
-from akt_vpc.quant import quantize_model
-from akt_vpc.fake_quant import PerTensor, PerChannel
+import akt_vpc.zsq.train as zsq
+from akt_vpc.zsq.config import ZSQConfig
+from akt_vpc.zsq.quant import quantize_model
+from akt_vpc.zsq.fake_quant import PerTensor, PerChannel
 from akt_vpc.models import pretrained_resnet20
-from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
 
 OUT = Path(__file__).parent/'out'
 

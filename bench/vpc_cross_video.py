@@ -1,5 +1,5 @@
 """Scores that hold across videos: does a test video's fused score sit at its own level (crowd, brightness), and which
-per-video baseline (akt_vpc.scoring) makes the frames of different videos comparable, chosen WITHOUT test labels.
+per-video baseline (akt_vpc.vad.scoring) makes the frames of different videos comparable, chosen WITHOUT test labels.
 
 Candidates (written down before any result of this script was seen), in order:
   none      Baseline(): training leave-one-video-out z-scores only (streams)
@@ -8,7 +8,7 @@ Candidates (written down before any result of this script was seen), in order:
   video     VideoQuantile(q=0.1): subtract the whole test video's 10% quantile (whole-video statistics: cannot stream)
 Label-free setups that choose (micro AUC, mean over the three):
   A2, A4    Ped2 TRAINING videos only: fit on 2 (resp. 4) training videos; the other training videos get one pseudo-anomaly
-            each (akt_vpc.validation kinds fastobject / paste / wrongway, drawn as bench/vpc_validation.py draws them; every
+            each (akt_vpc.vad.validation kinds fastobject / paste / wrongway, drawn as bench/vpc_validation.py draws them; every
             4th copy is a paste over the WHOLE video, an entirely abnormal video), then a photometric change per video (grey
             gain 0.6-1.4, offset -30..30). (The first run stopped on a donor that could not be followed; the kinds and
             donors were then aligned with the validation bench before any result of A was seen.)
@@ -28,11 +28,12 @@ import torch, cv2
 
 torch.set_num_threads(1); cv2.setNumThreads(1)
 from akt_vpc.core import shared_file, missing_reason, progress
-from akt_vpc.video import Video, load_ped2, street_scene
-from akt_vpc.vpc import VideoPatchCore
-from akt_vpc.scoring import Baseline, RunningQuantile, VideoQuantile
-from akt_vpc.validation import pseudo_anomaly, cached_features
-from akt_vpc.metrics import evaluate_scores
+from akt_vpc.vad.video import Video, street_scene
+from akt_vpc.vad.datasets import load_ped2
+from akt_vpc.vad.vpc import VideoPatchCore
+from akt_vpc.vad.scoring import Baseline, RunningQuantile, VideoQuantile
+from akt_vpc.vad.validation import pseudo_anomaly, cached_features
+from akt_vpc.vad.metrics import evaluate_scores
 
 CACHE = Path('/tmp/akt_vpc_cache')
 CANDIDATES = {'none': Baseline(), 'running': RunningQuantile(0.1, 50), 'video': VideoQuantile(0.1)}

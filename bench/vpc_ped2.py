@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r'''
 import json, sys, time, numpy as np, torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
-from akt_vpc.video import load_ped2
+from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.core import peak_memory_mb
-from akt_vpc.vpc import VideoPatchCore
+from akt_vpc.vad.vpc import VideoPatchCore
 ds = load_ped2(); vpc = VideoPatchCore()
 feats = lambda vs: [vpc.features(v) for v in vs]
 t0, c0 = time.time(), time.process_time(); ftr = feats(ds.train); vpc.fit_features(ftr); t_fit, c_fit = time.time() - t0, time.process_time() - c0
@@ -30,7 +30,7 @@ np.savez(sys.argv[1], fused=np.concatenate(out['fused']), lengths=[len(s) for s 
          **{'z_' + b: np.concatenate(out['z'][b]) for b in out['z']})
 if sys.argv[2] == 'cache':  # after the measurement: the features, stored for bench/vpc_cross_video.py (its import of sklearn is not measured)
     from pathlib import Path
-    from akt_vpc.validation import feature_key
+    from akt_vpc.vad.validation import feature_key
     cache = Path('/tmp/akt_vpc_cache'); cache.mkdir(exist_ok=True)
     for v, f in zip(ds.train + ds.test, ftr + fte): torch.save(dict(name=f.name, n_frames=f.n_frames, clips=f.clips), cache/f'{feature_key(vpc, v)}.pt')
 import akt_vpc
@@ -56,8 +56,8 @@ def main():
     sys.path.insert(0, str(ROOT))
     from akt_vpc.core import shared_file, missing_reason
     if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
-    from akt_vpc.video import load_ped2
-    from akt_vpc.metrics import evaluate_scores, micro_auc
+    from akt_vpc.vad.datasets import load_ped2
+    from akt_vpc.vad.metrics import evaluate_scores, micro_auc
     ds = load_ped2(); labels = [v.labels for v in ds.test]; names = [v.name for v in ds.test]
     tmp = Path(tempfile.mkdtemp())
     subprocess.run(f'git -C {ROOT} archive main akt_vpc | tar -x -C {tmp}', shell=True, check=True)

@@ -1,4 +1,4 @@
-"""Label-free choice of VideoPatchCore's offline defaults on UCSD Ped2 TRAINING videos only (akt_vpc.validation).
+"""Label-free choice of VideoPatchCore's offline defaults on UCSD Ped2 TRAINING videos only (akt_vpc.vad.validation).
 
 Protocol (version 3, session 3): each of the 16 training videos gets one pseudo-anomalous copy with one *object-level*
 anomaly among its normal activity (kinds cycle fastobject / paste / wrongway, seed 0: a moving object of the next training
@@ -31,11 +31,11 @@ import torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
 
 from akt_vpc.core import shared_file, missing_reason
-from akt_vpc.video import load_ped2
-from akt_vpc.vpc import VideoPatchCore, CNN_BANKS, merge_features
+from akt_vpc.vad.datasets import load_ped2
+from akt_vpc.vad.vpc import VideoPatchCore, CNN_BANKS, merge_features
 from vpc_variants import design as make_design  # the recorded option names, rejected values included (they left the library)
-from akt_vpc.objects import MotionDetector
-from akt_vpc.validation import pseudo_anomalies, pseudo_anomaly, cached_features, validate, OBJECT_KINDS
+from akt_vpc.vad.objects import MotionDetector
+from akt_vpc.vad.validation import pseudo_anomalies, pseudo_anomaly, cached_features, validate, OBJECT_KINDS
 
 CACHE = Path('/tmp/akt_vpc_valcache')
 FEATURE_BANKS = ('spatial', 'motion', 'flowgrid', 'appearance')  # computed once, shared by all candidates

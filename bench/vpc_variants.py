@@ -13,10 +13,10 @@ motion_scaling, object_fusion, c_out, grid_rows, ratios, crop_side), so the reco
 """
 import numpy as np
 import torch
-from akt_vpc.banks import MotionBank, FlowGridBank
-from akt_vpc.objects import MotionDetector
-from akt_vpc.video import frame_scores
-from akt_vpc.vpc import VideoPatchCore, BANKS, DEFAULT_BANKS, smooth, _mean_std
+from akt_vpc.vad.banks import MotionBank, FlowGridBank
+from akt_vpc.vad.objects import MotionDetector
+from akt_vpc.vad.video import frame_scores
+from akt_vpc.vad.vpc import VideoPatchCore, BANKS, DEFAULT_BANKS, smooth, _mean_std
 
 class MotionAllEntries(MotionBank):
     "Object motion with all 13 entries (histogram, p90 and mean speed; box height, width, centre y): speeds and geometry."

@@ -16,7 +16,7 @@ let the 4 runs (2 warm-ups of max(50, N/50) iterations, 4 x N iterations, 8 eval
 what is left of `--budget-s` (default 480 s = 8 minutes, 10% kept as margin). `--iterations` overrides it.
 
 Block reconstruction (`--reconstruct`, on by default): before the AdaDFQ runs, the package's zero-shot pipeline
-by block reconstruction (`akt_vpc.reconstruct_run.run_reconstruction` with its defaults: 1,024 synthetic images, half
+by block reconstruction (`akt_vpc.zsq.reconstruct_run.run_reconstruction` with its defaults: 1,024 synthetic images, half
 from a GDFQ generator and half BN-matched, AdaRound + LSQ for 200 steps a block) for each bit-width, with and
 without its AKT term; its time comes out of the budget before the AdaDFQ runs are sized.
 
@@ -29,11 +29,11 @@ import torch
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.core import pick_device
-from akt_vpc.zsq_config import ZSQConfig
-from akt_vpc.zsq import train_zsq
+from akt_vpc.zsq.config import ZSQConfig
+from akt_vpc.zsq.train import train_zsq
 from akt_vpc.models import pretrained_resnet20
-from akt_vpc.data import cifar10_jpeg_testset, evaluate
-from akt_vpc.reconstruct_run import run_reconstruction
+from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.zsq.reconstruct_run import run_reconstruction
 
 BENCH = Path(__file__).parent
 

@@ -36,11 +36,11 @@ from seed_stats import seed_summary
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
 from akt_vpc.models import pretrained_resnet20
-from akt_vpc.data import cifar10_jpeg_testset, evaluate
-from akt_vpc.quant import output_agreement
-from akt_vpc.reconstruct import reconstruct
-from akt_vpc.synth import bn_matched_images
-from akt_vpc.reconstruct_run import train_gdfq_generator, draw_images, calibrated_start
+from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.zsq.quant import output_agreement
+from akt_vpc.zsq.reconstruct import reconstruct
+from akt_vpc.zsq.synth import bn_matched_images
+from akt_vpc.zsq.reconstruct_run import train_gdfq_generator, draw_images, calibrated_start
 
 RULE = ("held-out synthetic: KL(FP || Q) of the final Q model on the held-out synthetic images (generator sampler seed "
         "10000 + seed, used by no training, calibration or range choice). Levers (W4A4 seed 0): the arm with the smallest "

@@ -5,7 +5,7 @@ fine-tuning), AdaDFQ-style fine-tuning, and the same plus AKT (same seed, same b
 with/without-AKT pair is repeated over several seeds (a shorter budget per run is allowed) with mean and spread.
 No real image is used for anything but the reported accuracies.
 The package's best zero-shot pipeline on this model is not fine-tuning but block reconstruction
-(`akt_vpc.reconstruct_run`): bench/zsq_reconstruct.py measures it the same way (W4A4 seed 0, W3A3 seeds 0-2, with
+(`akt_vpc.zsq.reconstruct_run`): bench/zsq_reconstruct.py measures it the same way (W4A4 seed 0, W3A3 seeds 0-2, with
 and without AKT, calibration-only start, final accuracy, wall time, images/s).
 
 How the settings were chosen (never by test accuracy):
@@ -36,12 +36,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from seed_stats import seed_summary
 
 os.environ.setdefault('AKT_VPC_QUIET', '1')
-from akt_vpc.zsq_config import ZSQConfig
-from akt_vpc.zsq import train_zsq
+from akt_vpc.zsq.config import ZSQConfig
+from akt_vpc.zsq.train import train_zsq
 from akt_vpc.models import pretrained_resnet20
-from akt_vpc.data import cifar10_jpeg_testset, evaluate
+from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
 from akt_vpc.models import GDFQGenerator
-from akt_vpc.quant import output_agreement
+from akt_vpc.zsq.quant import output_agreement
 from akt_vpc.core import load_checkpoint
 
 def parse(argv=None):

@@ -75,7 +75,7 @@ def cifar_fixtures(tmp:Path, n_test:int=200, n_train:int=50) -> dict:
     "torchvision's CIFAR-10 archive built from the shared JPEG test set (random images without it) and a small CIFAR-100 one."
     import torchvision
     from akt_vpc.core import shared_file
-    from akt_vpc.data import CIFAR10_JPEG, save_cifar_archive
+    from akt_vpc.zsq.data import CIFAR10_JPEG, save_cifar_archive
     rng = np.random.default_rng(0)
     src = shared_file(CIFAR10_JPEG)
     if src is not None:

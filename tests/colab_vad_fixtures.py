@@ -16,7 +16,7 @@
 It returns `{'urls': {url: local file}, 'hub_dir': the torch.hub folder, 'env': {name: value}, 'accept': accept_fixtures}`.
 `env` points torch.hub (`TORCH_HOME`) and our download cache (`AKT_VPC_CACHE`) into `tmp`. The stand-ins' sha256
 differ from the real files': `accept_fixtures(urls)`, called in the process that runs the tutorial's cells, sets the
-expected checksums of the matching entries of `akt_vpc.official_archives.ARCHIVES` and `akt_vpc.clip.CLIP_RN101_SOURCES`
+expected checksums of the matching entries of `akt_vpc.vad.official_archives.ARCHIVES` and `akt_vpc.vad.clip_rn101.CLIP_RN101_SOURCES`
 to the stand-ins' and returns a function that restores them. The harness maps each URL to its file in the
 network layer (`akt_vpc.core._fetch`).
 """
@@ -29,10 +29,10 @@ import torch
 import torch.nn as nn
 
 from akt_vpc.core import file_sha256, shared_file
-from akt_vpc.video import Video, VideoDataset, street_scene
-from akt_vpc.datasets import load_ped2
-from akt_vpc.official_archives import ARCHIVES, save_ucsd
-from akt_vpc.clip import CLIP_RN101_URL, ClipTrunk
+from akt_vpc.vad.video import Video, VideoDataset, street_scene
+from akt_vpc.vad.datasets import load_ped2
+from akt_vpc.vad.official_archives import ARCHIVES, save_ucsd
+from akt_vpc.vad.clip_rn101 import CLIP_RN101_URL, ClipTrunk
 
 N_FRAMES, N_TRAIN, N_TEST = 10, 3, 2
 
@@ -117,7 +117,7 @@ def hub_folder(tmp:Path) -> Path:
 
 def accept_fixtures(urls:dict):
     "Expect the stand-ins' sha256 for the URLs in `urls` (this process only); returns a function that restores the real ones."
-    from akt_vpc import official_archives, clip
+    from akt_vpc.vad import official_archives, clip_rn101 as clip
     old_archives, old_clip = dict(official_archives.ARCHIVES), clip.CLIP_RN101_SOURCES
     for k, v in old_archives.items():
         official_archives.ARCHIVES[k] = tuple(replace(a, sha256=file_sha256(urls[a.urls[0]])) if a.urls[0] in urls else a for a in v)

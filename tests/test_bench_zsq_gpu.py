@@ -3,7 +3,7 @@ import importlib.util, json, sys
 from pathlib import Path
 import pytest
 from akt_vpc.core import shared_file, missing_reason
-from akt_vpc.data import CIFAR10_JPEG
+from akt_vpc.zsq.data import CIFAR10_JPEG
 from akt_vpc.models import PRETRAINED
 
 NEEDED = [CIFAR10_JPEG, PRETRAINED['resnet20_cifar10'][2]]

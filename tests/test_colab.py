@@ -34,7 +34,7 @@ def offline_colab(tmp_path, monkeypatch):
 def test_run_zsq_module_on_torchvision_cifar10(offline_colab):
     "`run_zsq(<nn.Module>, dataset='cifar10')`: torchvision downloads (the served archive), checks and reads CIFAR-10."
     from akt_vpc.models import resnet20
-    from akt_vpc.zsq import run_zsq
+    from akt_vpc.zsq.train import run_zsq
     torch.manual_seed(0)
     out = run_zsq(resnet20(), dataset='cifar10', iterations=2, warmup_iterations=1, batch_size=4, device='cpu', calib_batches=1)
     assert (out['model'], out['dataset'], out['finished']) == ('CifarResNet', 'cifar10', True)

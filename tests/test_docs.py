@@ -66,13 +66,13 @@ def test_one_page_per_notebook(site):
 # with `python tools/run_nbs.py nbs/<nb>.ipynb` (`--widgets` for 21_widgets, `--flags slow` for a tutorial's slow
 # cells). Their pages must show at least as many decoded <img> figures.
 FIGURES = {
-    '01_quant.ipynb': 1, '04_distill.ipynb': 1, '06_zsq.ipynb': 1, '12_features.ipynb': 1, '15_metrics.ipynb': 1,
-    '16_ascnet.ipynb': 1, '16_ascnet_encoder.ipynb': 1, '10a_official_archives.ipynb': 1,
+    '01a_quant.ipynb': 1, '04_distill.ipynb': 1, '06_train.ipynb': 1, '12_features.ipynb': 1, '15_metrics.ipynb': 1,
+    '16a_ascnet.ipynb': 1, '16_ascnet_encoder.ipynb': 1, '10a_official_archives.ipynb': 1,
     '05_synth.ipynb': 2, '07_gradnorms.ipynb': 1, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
-    '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16a_ascnet_train.ipynb': 1,
+    '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16b_ascnet_train.ipynb': 1,
     '20a_zsq_plots.ipynb': 3, '20b_vad_plots.ipynb': 1, '21_widgets.ipynb': 3, 'index.ipynb': 2,
-    'zsq_akt_cifar.ipynb': 2, 'vpc_benchmark.ipynb': 1, '01c_learned_quant.ipynb': 1, '05c_reconstruct.ipynb': 1, '05d_reconstruct_run.ipynb': 2,
-    '10a_datasets.ipynb': 1, '13c_scoring.ipynb': 1,
+    'zsq_akt_cifar.ipynb': 2, 'vpc_benchmark.ipynb': 1, '01d_learned_quant.ipynb': 1, '05c_reconstruct.ipynb': 1, '05d_reconstruct_run.ipynb': 2,
+    '10b_datasets.ipynb': 1, '13c_scoring.ipynb': 1,
 }
 
 
@@ -159,15 +159,15 @@ ZSQ_HALF = ('distill', 'data', 'quant', 'zsq', 'zsq_config', 'synth', 'models', 
 
 
 def test_vad_plots_import_no_zsq_half():
-    "`akt_vpc.vad_plots` (and what it imports) loads no module of the quantization half."
-    code = "import sys, akt_vpc.vad_plots; print(' '.join(m for m in sys.modules if m.startswith('akt_vpc.')))"
+    "`akt_vpc.vad.plots` (and what it imports) loads no module of the quantization half."
+    code = "import sys, akt_vpc.vad.plots; print(' '.join(m for m in sys.modules if m.startswith('akt_vpc.')))"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     loaded = set(out.stdout.split())
-    assert 'akt_vpc.vad_plots' in loaded
+    assert 'akt_vpc.vad.plots' in loaded
     bad = sorted(loaded & {f'akt_vpc.{m}' for m in ZSQ_HALF})
-    assert not bad, f'akt_vpc.vad_plots imports modules of the quantization half: {bad}'
+    assert not bad, f'akt_vpc.vad.plots imports modules of the quantization half: {bad}'
 
 
 # A reader has neither our spec files nor the project's history: notebook text cites papers, not these.
