@@ -44,6 +44,7 @@ def median_background(video:Video|np.ndarray, # a `Video`, or grey frames (N, H,
     frames = np.stack([video.frame(i, gray=True) for i in idx]) if isinstance(video, Video) else np.asarray(video)[idx]
     return np.median(frames, axis=0).astype(np.uint8)
 
+# %% ../../nbs/anomaly_detection/11_objects.ipynb #326783e0
 @dataclass
 class MotionDetector:
     "Background subtraction, morphology and connected components: boxes of moving objects on a static camera."
@@ -55,7 +56,7 @@ class MotionDetector:
     n_background:int=100 # frames for the median background
 
     def background(self, video): return median_background(video, self.n_background)
-
+    def config(self) -> dict: return dict(self.__dict__) # the settings that rebuild it (JSON)
     @property
     def device(self) -> torch.device: return torch.device('cpu')
     def to(self, device) -> MotionDetector:
@@ -95,6 +96,7 @@ def load_yolov5(variant:str='yolov5l', # yolov5n / s / m / l / x
         raise ImportError('detector: YOLOv5 from torch.hub needs the `ultralytics` package, which its hubconf.py imports: '
                           'pip install "akt_vpc[colab]" (or pip install ultralytics)') from e
 
+# %% ../../nbs/anomaly_detection/11_objects.ipynb #ea9d8bcd
 class YoloDetector:
     "YOLOv5 boxes of the VAD classes on RGB frames (weights come from torch.hub: online only)."
     def __init__(self, variant:str='yolov5l', # yolov5n / s / m / l / x
@@ -105,40 +107,32 @@ class YoloDetector:
                  batch_size:int=16, # frames per forward pass in `clip_objects`
                 ):
         check_choice('variant', variant, ['yolov5n', 'yolov5s', 'yolov5m', 'yolov5l', 'yolov5x'])
-        check_range('conf', conf, 0., 1.); check_range('batch_size', batch_size, 1, None, int)
-        self.variant, self.conf, self.classes, self.batch_size, self._model = variant, conf, tuple(classes), batch_size, model
+        check_range('conf', conf, 0., 1.); check_range('batch_size', batch_size, 1, None, int); self._model = model
+        self.variant, self.conf, self.classes, self.batch_size = variant, conf, tuple(classes), batch_size
         self.to(device)
-
     @property
     def device(self) -> torch.device: return self._device
-
+    def config(self) -> dict: # the settings that rebuild it (JSON; a model passed in is not among them)
+        return dict(variant=self.variant, conf=self.conf, classes=list(self.classes), batch_size=self.batch_size)
     def to(self, device) -> YoloDetector:
         "Run on `device` from now on (the model moves too, once loaded); returns `self`."
         self._device = pick_device(device)
         if isinstance(self._model, torch.nn.Module): self._model.to(self._device)
         return self
-
     @property
     def model(self):
         "The YOLOv5 model, loaded from torch.hub on first use."
         if self._model is None: self._model = load_yolov5(self.variant).to(self.device).eval()
         return self._model
-
-    def parameters(self):
-        "The model's parameters (loads it), as for a module."
+    def parameters(self): # the model's parameters (loads it), as for a module
         return self.model.parameters() if isinstance(self.model, torch.nn.Module) else iter(())
-
     def detect_batch(self, frames:list) -> list[np.ndarray]:
         "Per RGB frame (H, W, 3) uint8: boxes (K, 4) x1, y1, x2, y2 of the kept classes above `conf`."
         if not frames: return []
         with torch.no_grad(): res = self.model(list(frames))
-        out = []
-        for x in res.xyxy[:len(frames)]:
-            d = x.detach().cpu().numpy().reshape(-1, 6)
-            d = d[(d[:, 4] >= self.conf) & np.isin(d[:, 5].astype(int), self.classes)]
-            out.append(d[:, :4].round().astype(np.int64))
-        return out
-
+        ds = [x.detach().cpu().numpy().reshape(-1, 6) for x in res.xyxy[:len(frames)]]
+        keep = [(d[:, 4] >= self.conf) & np.isin(d[:, 5].astype(int), self.classes) for d in ds]
+        return [d[k, :4].round().astype(np.int64) for d, k in zip(ds, keep)]
     def detect(self, frame_rgb:np.ndarray, background=None) -> tuple[np.ndarray, None]:
         "Boxes of one frame (see `detect_batch`); no mask (None)."
         return self.detect_batch([frame_rgb])[0], None
