@@ -4,6 +4,7 @@
 
 # %% ../../nbs/anomaly_detection/11_objects.ipynb #584b5978
 from __future__ import annotations
+import inspect
 from dataclasses import dataclass
 import numpy as np
 import cv2
@@ -145,6 +146,9 @@ def make_detector(name:str='motion', # a name of `DETECTORS`
                  ):
     "A detector from its name."
     check_choice('detector', name, list(DETECTORS))
+    takes = inspect.signature(DETECTORS[name]).parameters
+    extra = sorted(set(kwargs) - set(takes))
+    if extra: raise ValueError(f"detector: {name!r} takes no {extra}; it takes {list(takes)}")
     return DETECTORS[name](**kwargs)
 
 # %% ../../nbs/anomaly_detection/11_objects.ipynb #82e2bedb
