@@ -8,7 +8,7 @@ import argparse, json, sys, time
 import torch
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'quant_demo', 'format_table', 'CLIError', 'build_parser', 'main']
+__all__ = ['USER_ERRORS', 'COMMANDS', 'quant_demo', 'format_table', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/shared/30_cli.ipynb #29fad1b8
 def quant_demo(epochs:int=15, # training epochs of the full-precision model
@@ -33,7 +33,7 @@ def format_table(table:dict[str, float], title:str='') -> str:
     lines = ([title] if title else []) + [f"{'setting':<{w}}  top-1 %", '-' * (w + 10)]
     return '\n'.join(lines + [f'{k:<{w}}  {v:7.2f}' for k, v in table.items()])
 
-# %% ../nbs/shared/30_cli.ipynb #f406ee4a
+# %% ../nbs/shared/30_cli.ipynb #fed97869
 def _bits_pairs(s:str):
     "Parse '8,5,4,3' or 'W4A4,W3A3' into (w, a) pairs."
     out = []
@@ -51,6 +51,7 @@ def _names(s:str) -> tuple:
     if not out: raise argparse.ArgumentTypeError(f"expected comma-separated names, got {s!r}")
     return out
 
+# %% ../nbs/shared/30_cli.ipynb #1aa237e8
 class CLIError(Exception):
     "A user error found while parsing the command line."
 
@@ -60,7 +61,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_common(p, device=True):
     p.add_argument('--seed', type=int, default=0, help='random seed')
-    p.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the full traceback of an error')
+    p.add_argument('--debug', action='store_true', default=argparse.SUPPRESS,
+                   help='show the full traceback of an error')
     if device: p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     p.add_argument('--json', action='store_true', help='print the result as JSON')
 
@@ -69,72 +71,137 @@ def _one_pair(bits):
     if len(bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(bits)}")
     return bits[0]
 
+# %% ../nbs/shared/30_cli.ipynb #34f2e369
 def _add_model_options(p):
     "The model, its weights and test set, and the bit-widths: the same for `zsq` and `reconstruct`."
-    p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained CIFAR ResNet "
-                   "('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture ('resnet32', a torchvision classifier) with --weights")
-    p.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), 'cifar10_jpeg' (shared copy), "
-                   "'digits'; default: the pretrained model's own")
+    p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained "
+                   "CIFAR ResNet ('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture "
+                   "('resnet32', a torchvision classifier) with --weights")
+    p.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), "
+                   "'cifar10_jpeg' (shared copy), 'digits'; default: the pretrained model's own")
     p.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
-    p.add_argument('--download', action=argparse.BooleanOptionalAction, default=True, help='fetch missing weights and data sets (--no-download: local files only)')
+    p.add_argument('--download', action=argparse.BooleanOptionalAction, default=True,
+                   help='fetch missing weights and data sets (--no-download: local files only)')
     p.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
     p.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
 
+# %% ../nbs/shared/30_cli.ipynb #bc10d754
+def _add_quant_commands(sub):
+    "The parsers of `demo` and `quant`."
+    d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
+    d.add_argument('--iterations', type=int, default=300, help='ZSQ fine-tuning iterations')
+    d.add_argument('--fp-epochs', type=int, default=8,
+                   help='epochs of the small FP model trained on the embedded digits')
+    d.add_argument('--out', default='runs/demo', help='output folder of the VAD part')
+    _add_common(d)
+    q = sub.add_parser('quant', help='FP vs quantized (no fine-tuning) on the embedded digits')
+    q.add_argument('--epochs', type=int, default=15, help='FP training epochs on the embedded digits')
+    q.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)),
+                   help="e.g. 'W8A8,W4A4' or '8,4'")
+    _add_common(q)
+
+# %% ../nbs/shared/30_cli.ipynb #5f918134
+def _add_zsq_commands(sub):
+    "The parsers of `zsq` and `reconstruct`."
+    z = sub.add_parser('zsq', help='zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)')
+    _add_model_options(z)
+    z.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
+    z.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True,
+                   help='add AKT (--no-akt: the base method)')
+    z.add_argument('--iterations', type=int, default=300)
+    z.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
+    z.add_argument('--batch', type=int, default=32)
+    z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
+    z.add_argument('--export', default=None,
+                   help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
+    _add_common(z)
+    r = sub.add_parser('reconstruct',
+                       help='zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)')
+    _add_model_options(r)
+    r.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True,
+                   help="add AKT's attention loss to each block's objective")
+    r.add_argument('--akt-weight', type=float, default=1.0, help="weight of AKT's attention loss")
+    r.add_argument('--iterations', type=int, default=200, help='Adam steps per block')
+    r.add_argument('--images', type=int, default=1024,
+                   help='synthetic images (half from a GDFQ generator, half BN-matched pixels)')
+    r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
+    r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
+    r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    r.add_argument('--export', default=None,
+                   help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
+    _add_common(r)
+
+# %% ../nbs/shared/30_cli.ipynb #6d1a345d
+def _add_vad_model_options(p):
+    "The detector, encoder, memories and clip length: the same for the one-shot `vad` and `vad fit`."
+    p.add_argument('--detector', default='motion', help="'motion' (static camera, offline), 'yolox' (YOLOX-Nano via "
+                   "onnxruntime: the shared copy, the cache or its download) or 'yolov5' (downloads)")
+    p.add_argument('--detector-file', default=None, help="--detector yolox: its ONNX file")
+    p.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>', "
+                   "'ascnet:<checkpoint>'; given without --banks, VPC's three encoder banks join the default ones")
+    p.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,"
+                   "temporal,highlevel' (default: akt_vpc.vad.vpc.DEFAULT_BANKS; akt_vpc.vad.vpc.MOTION_BANKS need no "
+                   "encoder)")  # named, not imported: no video import at start-up
+    p.add_argument('--T', type=int, default=None, help="clip length in frames (default: VideoPatchCore's, 5)")
+    p.add_argument('--ratio', type=float, default=None,
+                   help='coreset fraction for every bank (default: per-bank defaults)')
+    p.add_argument('--threads', type=int, default=1, help='torch / OpenCV / onnxruntime threads')
+    p.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: "
+                   "compare the pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone)")
+
+# %% ../nbs/shared/30_cli.ipynb #fdbc239f
+def _add_vad_commands(sub):
+    "The parsers of `vad` (one-shot), `vad fit` and `vad score`."
+    v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection: fit and score a data set in one go, '
+                       'or `vad fit` then `vad score`')
+    v.add_argument('--dataset', default='street_scene',
+                   help="'street_scene' (generated), 'ped2' (shared data), or a folder")
+    _add_vad_model_options(v)
+    v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
+    _add_common(v)
+    vs = v.add_subparsers(dest='vad_command', required=False, metavar='{fit,score}')
+    f = vs.add_parser('fit', help='fit on normal videos and write the fitted model')
+    f.add_argument('--dataset', default='street_scene', help="a data set whose training videos are used: "
+                   "'street_scene', "
+                   "'ped2', or a folder with a known layout")
+    f.add_argument('--videos', default=None, help='instead: a folder of normal videos (frame folders or video files)')
+    _add_vad_model_options(f)
+    f.add_argument('--out', default='runs/vad/model.safetensors', help='the fitted model (written whole at the end)')
+    _add_common(f)
+    s = vs.add_parser('score',
+                      help='score a video file, a folder of frames or videos, or a live stream with a fitted model')
+    s.add_argument('model', help='a file written by `akt-vpc vad fit`')
+    s.add_argument('source', help='a video file, a folder of frames or videos, a stream URL or a camera index')
+    s.add_argument('--out', default='-',
+                   help="CSV of per-frame scores, written as frames arrive ('-': standard output)")
+    s.add_argument('--detector-file', default=None, help="the model's detector is 'yolox': its ONNX file")
+    s.add_argument('--max-frames', type=int, default=None, help='per video, stop after this many frames')
+    s.add_argument('--threads', type=int, default=1, help='torch / OpenCV / onnxruntime threads')
+    _add_common(s)
+
+# %% ../nbs/shared/30_cli.ipynb #d1ab4e5f
+def _add_ascnet_command(sub):
+    "The parser of `ascnet`."
+    a = sub.add_parser('ascnet',
+                       help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
+    a.add_argument('--dataset', default='street_scene',
+                   help="'street_scene' (generated), 'ped2' (shared data), or a folder")
+    a.add_argument('--steps', type=int, default=300,
+                   help='total training steps (a resumed run continues up to this number)')
+    a.add_argument('--minutes', type=float, default=None,
+                   help='also stop after this many minutes (the checkpoint is kept)')
+    a.add_argument('--batch', type=int, default=16,
+                   help='videos per batch (two clips each; a resumed run keeps its own)')
+    a.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
+    _add_common(a)
+
+# %% ../nbs/shared/30_cli.ipynb #4575e730
 def build_parser() -> argparse.ArgumentParser:
     "The `akt-vpc` argument parser."
     p = _Parser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
-    d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
-    d.add_argument('--iterations', type=int, default=300, help='ZSQ fine-tuning iterations')
-    d.add_argument('--fp-epochs', type=int, default=8, help='epochs of the small FP model trained on the embedded digits')
-    d.add_argument('--out', default='runs/demo', help='output folder of the VAD part')
-    _add_common(d)
-    q = sub.add_parser('quant', help='FP vs quantized (no fine-tuning) on the embedded digits')
-    q.add_argument('--epochs', type=int, default=15, help='FP training epochs on the embedded digits')
-    q.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)), help="e.g. 'W8A8,W4A4' or '8,4'")
-    _add_common(q)
-    z = sub.add_parser('zsq', help='zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)')
-    _add_model_options(z)
-    z.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
-    z.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help='add AKT (--no-akt: the base method)')
-    z.add_argument('--iterations', type=int, default=300)
-    z.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
-    z.add_argument('--batch', type=int, default=32)
-    z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
-    z.add_argument('--export', default=None, help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
-    _add_common(z)
-    r = sub.add_parser('reconstruct', help='zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)')
-    _add_model_options(r)
-    r.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help="add AKT's attention loss to each block's objective")
-    r.add_argument('--akt-weight', type=float, default=1.0, help="weight of AKT's attention loss")
-    r.add_argument('--iterations', type=int, default=200, help='Adam steps per block')
-    r.add_argument('--images', type=int, default=1024, help='synthetic images (half from a GDFQ generator, half BN-matched pixels)')
-    r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
-    r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
-    r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
-    r.add_argument('--export', default=None, help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
-    _add_common(r)
-    v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
-    v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
-    v.add_argument('--detector', default='motion', help="'motion' (static camera, offline) or 'yolov5' (downloads)")
-    v.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or 'ascnet:<checkpoint>'; "
-                   "given without --banks, VPC's three encoder banks are added to the default ones")
-    v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
-                   "(default: akt_vpc.vad.vpc.DEFAULT_BANKS; akt_vpc.vad.vpc.MOTION_BANKS need no encoder)")  # named, not imported: no video import at start-up
-    v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
-    v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
-    v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
-    v.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: compare the "
-                   "pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone, for a copy where they disagree)")
-    _add_common(v)
-    a = sub.add_parser('ascnet', help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
-    a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
-    a.add_argument('--steps', type=int, default=300, help='total training steps (a resumed run continues up to this number)')
-    a.add_argument('--minutes', type=float, default=None, help='also stop after this many minutes (the checkpoint is kept)')
-    a.add_argument('--batch', type=int, default=16, help='videos per batch (two clips each; a resumed run keeps its own)')
-    a.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
-    _add_common(a)
+    _add_quant_commands(sub); _add_zsq_commands(sub); _add_vad_commands(sub); _add_ascnet_command(sub)
     return p
 
 def _print(result, as_json, text):
@@ -143,7 +210,7 @@ def _print(result, as_json, text):
 USER_ERRORS = (ValueError, OSError, CLIError)  # bad arguments, missing or unreadable files, failed downloads
 
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of the `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
+    "The `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
     argv = sys.argv[1:] if argv is None else list(argv)
     try: return _run(build_parser().parse_args(argv))
     except USER_ERRORS as e:
@@ -151,69 +218,126 @@ def main(argv:list[str]|None=None) -> int:
         print(f"akt-vpc: error: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
         return 2
 
+# %% ../nbs/shared/30_cli.ipynb #1872580e
+def _quant(args):
+    table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
+    title = 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'
+    _print(table, args.json, format_table(table, title))
+
+def _zsq(args):
+    from akt_vpc.zsq.train import run_zsq
+    w, a = _one_pair(args.bits)
+    if args.export and not args.out:
+        raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
+    res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt,
+                  iterations=args.iterations, warmup_iterations=args.warmup, batch_size=args.batch, device=args.device,
+                  out_dir=args.out, seed=args.seed, download=args.download, fp_epochs=args.fp_epochs)
+    out = res.to_dict()
+    if args.export:
+        from akt_vpc.zsq.export import export_zsq_run
+        out['onnx'] = str(export_zsq_run(out, args.export))
+    _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
+                                        f"{args.model} on {res.dataset}, W{w}A{a} {args.method}"
+                                        f"{' + AKT' if args.akt else ''}"))
+
+def _reconstruct(args):
+    from akt_vpc.zsq.reconstruct_run import run_reconstruction
+    w, a = _one_pair(args.bits)
+    res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt,
+                             akt_weight=args.akt_weight, iterations=args.iterations, images=args.images,
+                             generator_iterations=args.generator_iterations, bn_steps=args.bn_steps,
+                             batch_size=args.batch, device=args.device, seed=args.seed, download=args.download,
+                             fp_epochs=args.fp_epochs)
+    out = res.to_dict()
+    if args.export:
+        from akt_vpc.zsq.export import export_onnx
+        out['onnx'] = str(export_onnx(res.qmodel, args.export))
+    _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
+                                        f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction"
+                                        f"{' + AKT' if args.akt else ''}"))
+
+# %% ../nbs/shared/30_cli.ipynb #0948d484
+def _vad_model(args) -> dict:
+    "`VideoPatchCore` arguments from the command line: detector (with its file), encoder, memories, clip length."
+    from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
+    from akt_vpc.vad.run import bank_specs
+    banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
+    det = args.detector if args.detector_file is None else (args.detector, {'path': args.detector_file})
+    return dict(banks=banks if args.ratio is None else bank_specs(banks, args.ratio), detector=det,
+                encoder=args.encoder or 'cifar-resnet20',
+                **({} if args.T is None else {'T': args.T}))
+
+def _vad(args):
+    from akt_vpc.vad.run import run_vad
+    m = _vad_model(args)
+    res = run_vad(args.dataset, detector=m['detector'], encoder=m['encoder'], banks=m['banks'], T=m.get('T'),
+                  out_dir=args.out, threads=args.threads, device=args.device, check_masks=args.check_masks)
+    _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC "
+                                     f"{res.macro_auc:.3f} (fixed parameters); outputs in {args.out}")
+
+# %% ../nbs/shared/30_cli.ipynb #9bb95883
+def _threads(n:int|None):
+    "torch and OpenCV at `n` threads (onnxruntime's detectors take theirs from the model's settings)."
+    import cv2
+    if n is not None: torch.set_num_threads(n); cv2.setNumThreads(n)
+
+def _vad_fit(args):
+    from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.datasets import load_dataset
+    from akt_vpc.vad.video import load_folder
+    _threads(args.threads)
+    m = VideoPatchCore(device=args.device, **_vad_model(args))
+    m.encoder  # built now: a bad checkpoint stops the command before any long work
+    videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
+    t0 = time.time(); m.fit(videos); t = time.time() - t0; n = sum(map(len, videos))
+    res = dict(model=str(m.save(args.out)), videos=len(videos), frames=n, fit_seconds=t, fit_fps=n / t,
+               config=m.config())
+    _print(res, args.json, f"fitted on {len(videos)} videos ({n} frames, {n / t:.1f} frames/s); model in {args.out}")
+
+def _vad_score(args):
+    from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.stream import score_stream
+    _threads(args.threads)
+    m = VideoPatchCore.load(args.model, device=args.device, detector_file=args.detector_file)
+    t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0
+    res = dict(frames=n, score_seconds=t, score_fps=n / max(t, 1e-9), out=args.out)
+    text = f"scored {n} frames ({n / max(t, 1e-9):.1f} frames/s); scores in {args.out}"
+    if args.out == '-': print(json.dumps(res) if args.json else text, file=sys.stderr)  # stdout carries the scores
+    else: _print(res, args.json, text)
+
+# %% ../nbs/shared/30_cli.ipynb #88ae18ee
+def _ascnet(args):
+    from akt_vpc.vad.datasets import load_dataset
+    from akt_vpc.vad.ascnet_train import ASCNetTrainer
+    from pathlib import Path
+    videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
+    out = Path(args.out)
+    if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
+    else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
+    h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
+    res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
+    _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
+                           f"(use: akt-vpc vad --encoder ascnet:{out})")
+
+def _demo(args):
+    from akt_vpc.zsq.train import zsq_demo
+    from akt_vpc.vad.vpc import MOTION_BANKS
+    from akt_vpc.vad.run import run_vad
+    z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
+    v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
+    print(f"VideoPatchCore on the generated street scene ({v.n_test_videos} test videos): micro AUC "
+          f"{v.micro_auc:.3f}, macro AUC {v.macro_auc:.3f}; scores and figures in {args.out}")
+    if args.json: print(json.dumps(dict(zsq=z.to_dict(), vad=v.to_dict()), indent=1, default=str))
+
+COMMANDS = {'demo': _demo, 'quant': _quant, 'zsq': _zsq, 'reconstruct': _reconstruct, 'vad': _vad, 'vad fit': _vad_fit,
+            'vad score': _vad_score, 'ascnet': _ascnet} # subcommand -> its function of the parsed arguments
+
 def _run(args:argparse.Namespace) -> int:
     "Run the parsed command; returns the exit status."
     t0 = time.time()
-    if args.command == 'quant':
-        table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
-        _print(table, args.json, format_table(table, 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'))
-    elif args.command == 'zsq':
-        from akt_vpc.zsq.train import run_zsq
-        w, a = _one_pair(args.bits)
-        if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
-        res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
-                      warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
-                      download=args.download, fp_epochs=args.fp_epochs)
-        out = res.to_dict()
-        if args.export:
-            from akt_vpc.zsq.export import export_zsq_run
-            out['onnx'] = str(export_zsq_run(out, args.export))
-        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
-                                            f"{args.model} on {res.dataset}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
-    elif args.command == 'reconstruct':
-        from akt_vpc.zsq.reconstruct_run import run_reconstruction
-        w, a = _one_pair(args.bits)
-        res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt, akt_weight=args.akt_weight,
-                                 iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
-                                 bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
-                                 download=args.download, fp_epochs=args.fp_epochs)
-        out = res.to_dict()
-        if args.export:
-            from akt_vpc.zsq.export import export_onnx
-            out['onnx'] = str(export_onnx(res.qmodel, args.export))
-        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
-                                            f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
-    elif args.command == 'vad':
-        from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
-        from akt_vpc.vad.run import run_vad
-        banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
-        res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
-                      ratios=args.ratio, out_dir=args.out, device=args.device, check_masks=args.check_masks)
-        _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC "
-                                         f"{res.macro_auc:.3f} (fixed parameters); outputs in {args.out}")
-    elif args.command == 'ascnet':
-        from akt_vpc.vad.datasets import load_dataset
-        from akt_vpc.vad.ascnet_train import ASCNetTrainer
-        from pathlib import Path
-        videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
-        out = Path(args.out)
-        if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
-        else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
-        h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
-        res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
-        _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
-                               f"(use: akt-vpc vad --encoder ascnet:{out})")
-    elif args.command == 'demo':
-        from akt_vpc.zsq.train import zsq_demo
-        from akt_vpc.vad.vpc import MOTION_BANKS
-        from akt_vpc.vad.run import run_vad
-        z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
-        v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
-        print(f"VideoPatchCore on the generated street scene ({v.n_test_videos} test videos): micro AUC "
-              f"{v.micro_auc:.3f}, macro AUC {v.macro_auc:.3f}; scores and figures in {args.out}")
-        if args.json: print(json.dumps(dict(zsq=z.to_dict(), vad=v.to_dict()), indent=1, default=str))
+    COMMANDS[' '.join(filter(None, (args.command, getattr(args, 'vad_command', None))))](args)
     print(f'({time.time() - t0:.0f} s)', file=sys.stderr)
     return 0
 
 # %% ../nbs/shared/30_cli.ipynb #89b671ff
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m akt_vpc.cli ...` (not when a notebook runs this cell)
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m akt_vpc.cli` (not in a notebook)
