@@ -10,9 +10,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything', 'pick_device',
-           'check_choice', 'check_range', 'resolve_module', 'save_checkpoint', 'load_checkpoint', 'progress',
-           'cache_dir', 'file_sha256', 'check_sha256', 'DownloadError', 'download', 'peak_memory_mb']
+__all__ = ['DATA_ENV', 'LOG_UPDATES', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything',
+           'pick_device', 'check_choice', 'check_range', 'resolve_module', 'save_checkpoint', 'load_checkpoint',
+           'progress', 'close_progress', 'cache_dir', 'file_sha256', 'check_sha256', 'DownloadError', 'download',
+           'peak_memory_mb']
 
 # %% ../nbs/shared/00_core.ipynb #3e5d55e8
 DATA_ENV = 'AKT_VPC_DATA'
@@ -59,10 +60,16 @@ def seed_everything(seed:int=0 # seed for python, numpy and torch
 
 def pick_device(device:str|torch.device|None='auto' # 'auto', 'cpu', 'cuda', 'cuda:1', ...
                ) -> torch.device:
-    "`'auto'` means CUDA when available, else CPU; anything else is passed to `torch.device`."
+    "`'auto'` means CUDA when available, else CPU; a CUDA device this machine does not have is refused."
     if device is None or device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try: return torch.device(device)
-    except (RuntimeError, TypeError) as e: raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from e
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from e
+    n = torch.cuda.device_count() if d.type == 'cuda' and torch.cuda.is_available() else 0
+    if d.type == 'cuda' and (d.index or 0) >= n:
+        raise ValueError(f"device: {str(device)!r} asked for, but this machine has {n} CUDA device(s); "
+                         "use 'cpu' or 'auto'")
+    return d
 
 # %% ../nbs/shared/00_core.ipynb #98236174
 def check_choice(name:str, # the argument's name, as the user wrote it
@@ -122,15 +129,41 @@ def load_checkpoint(path, # a file written by `save_checkpoint`
 
 # %% ../nbs/shared/00_core.ipynb #5e528790
 from tqdm.auto import tqdm
+from tqdm.std import tqdm as std_tqdm
+
+LOG_UPDATES = 4 # updates of a text bar per stage when it is not written to a terminal (besides its start and end)
+
+class _LogBar(tqdm):
+    "A text bar for a log: its postfix and description change without printing; the next scheduled update shows them."
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs): super().set_postfix(ordered_dict, False, **kwargs)
+    def set_description(self, desc=None, refresh=True): super().set_description(desc, False)
+
+# %% ../nbs/shared/00_core.ipynb #8a799a76
+def _to_log(kwargs) -> bool:
+    "True when a bar with these tqdm arguments would write text to something that is not a terminal."
+    if any(c.__module__ == 'tqdm.notebook' for c in tqdm.__mro__): return False   # a widget: nothing written
+    f = kwargs.get('file') or sys.stderr
+    return not (hasattr(f, 'isatty') and f.isatty())
 
 def progress(iterable=None, # what to iterate over
              desc:str='', # label shown before the bar
              total:int|None=None, # length when `iterable` has none
              disable:bool|None=None, # None: off when $AKT_VPC_QUIET is set
-             **kwargs):
-    "A tqdm progress bar that CI can silence with `AKT_VPC_QUIET=1`."
+             **kwargs): # passed to tqdm
+    "A tqdm bar; `AKT_VPC_QUIET=1` silences it; written to a log, it updates `LOG_UPDATES` times and stays."
     if disable is None: disable = bool(os.environ.get('AKT_VPC_QUIET'))
-    return tqdm(iterable, desc=desc, total=total, disable=disable, leave=kwargs.pop('leave', False), **kwargs)
+    if disable or not _to_log(kwargs):
+        return tqdm(iterable, desc=desc, total=total, disable=disable, **{'leave': False, **kwargs})
+    n = total if total is not None else (len(iterable) if hasattr(iterable, '__len__') else None)
+    every = dict(miniters=max(1, -(-n // LOG_UPDATES)), mininterval=0) if n else dict(mininterval=60)
+    return _LogBar(iterable, desc=desc, total=total, **{'leave': True, **every, **kwargs})  # a log keeps its last line
+
+# %% ../nbs/shared/00_core.ipynb #697926e0
+def close_progress() -> int:
+    "Close every open progress bar (e.g. one an exception left behind); returns how many there were."
+    bars = list(std_tqdm._instances)
+    for b in bars: b.close()
+    return len(bars)
 
 # %% ../nbs/shared/00_core.ipynb #52a2efb8
 def cache_dir() -> Path:
