@@ -121,13 +121,14 @@ def _check_out_dir(path, # a folder a command will write to (made if missing)
     except OSError as e: raise ValueError(f"{name}: cannot make the folder {str(p)!r} ({e.strerror})") from e
     return p
 
-# %% ../nbs/shared/30_cli.ipynb #660beb4e
+# %% ../nbs/shared/30_cli.ipynb #63ffdd10
 def _quant_args(p:argparse.ArgumentParser):
     "The arguments of `akt-vpc quant`."
     p.add_argument('--epochs', type=int, default=15, help='FP training epochs on the embedded digits')
     p.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)),
                    help="e.g. 'W8A8,W4A4' or '8,4'")
 
+# %% ../nbs/shared/30_cli.ipynb #567cb806
 def _quant(args:argparse.Namespace):
     "Run `quant_demo` and print its table."
     table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
@@ -142,7 +143,7 @@ def _print(result:dict, # what `--json` prints
     "Print `result` as JSON or `text`."
     print(json.dumps(result, indent=1, default=str) if as_json else text)
 
-# %% ../nbs/shared/30_cli.ipynb #c0e17ee5
+# %% ../nbs/shared/30_cli.ipynb #2840c2af
 def _add_model_options(p:argparse.ArgumentParser):
     "The model, its weights and test set, and the bit-widths: the same for `zsq` and `reconstruct`."
     p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained "
@@ -156,6 +157,7 @@ def _add_model_options(p:argparse.ArgumentParser):
     p.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
     p.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
 
+# %% ../nbs/shared/30_cli.ipynb #3af4f6ee
 def _one_pair(bits:tuple) -> tuple:
     "The (w, a) of a `--bits` that must name one pair."
     if len(bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(bits)}")
@@ -401,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_args(s); _add_common(s); s.set_defaults(run=c.run)
     return p
 
-# %% ../nbs/shared/30_cli.ipynb #bd209d15
+# %% ../nbs/shared/30_cli.ipynb #bf4848af
 USER_ERRORS = (ValueError, OSError, CLIError)  # bad arguments, missing or unreadable files, failed downloads
 
 def _report(e:Exception):
@@ -409,6 +411,7 @@ def _report(e:Exception):
     close_progress()   # in a terminal the bar's line is cleared; in a log it ends with a newline
     print(f"akt-vpc: error: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
 
+# %% ../nbs/shared/30_cli.ipynb #8d60669e
 def main(argv:list[str]|None=None) -> int:
     "The `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
     argv, t0 = sys.argv[1:] if argv is None else list(argv), time.time()
