@@ -230,11 +230,11 @@ def _reconstruct(args:argparse.Namespace):
     title = f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"
     _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')}, title))
 
-# %% ../nbs/shared/30_cli.ipynb #de5a7fa0
-def _add_vad_model_options(p:argparse.ArgumentParser):
+# %% ../nbs/shared/30_cli.ipynb #9b38de36
+def _vad_model_args(p:argparse.ArgumentParser):
     "The detector, encoder, memories and clip length: the same for the one-shot `vad` and `vad fit`."
-    p.add_argument('--detector', default='motion', help="'motion' (static camera, offline), 'yolox' (YOLOX-Nano "
-                   "via onnxruntime: the shared copy, the cache or its download) or 'yolov5' (downloads)")
+    p.add_argument('--detector', default='motion', help="'motion' (static camera, offline), 'yolox' (YOLOX-Nano via "
+                   "onnxruntime: the shared copy, the cache or its download) or 'yolov5' (downloads)")
     p.add_argument('--detector-file', default=None, help="--detector yolox: its ONNX file")
     p.add_argument('--encoder', default=None,
                    help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or "
@@ -249,39 +249,30 @@ def _add_vad_model_options(p:argparse.ArgumentParser):
     p.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: "
                    "compare the pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone)")
 
-
-# %% ../nbs/shared/30_cli.ipynb #1e21fa27
+# %% ../nbs/shared/30_cli.ipynb #60309eaf
 def _vad_args(p:argparse.ArgumentParser):
-    "The arguments of `akt-vpc vad` (one-shot), and its two subcommands `vad fit` and `vad score`."
+    "The arguments of `akt-vpc vad`, and its sub-commands `fit` and `score`."
     p.add_argument('--dataset', default='street_scene',
                    help="'street_scene' (generated), 'ped2' (shared data), or a folder")
-    _add_vad_model_options(p)
+    _vad_model_args(p)
     p.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
     vs = p.add_subparsers(dest='vad_command', required=False, metavar='{fit,score}')
     f = vs.add_parser('fit', help='fit on normal videos and write the fitted model')
-    _vad_fit_args(f); _add_common(f); f.set_defaults(run=_vad_fit)
-    s = vs.add_parser('score', help='score a video file, a folder of frames or videos, or a live stream')
-    _vad_score_args(s); _add_common(s); s.set_defaults(run=_vad_score)
-
-
-# %% ../nbs/shared/30_cli.ipynb #13b1b0c7
-def _vad_fit_args(p:argparse.ArgumentParser):
-    "The arguments of `akt-vpc vad fit`."
-    p.add_argument('--dataset', default='street_scene',
+    f.add_argument('--dataset', default='street_scene',
                    help="a data set whose training videos are used: 'street_scene', 'ped2', or a folder")
-    p.add_argument('--videos', default=None, help='instead: a folder of normal videos (frame folders or video files)')
-    _add_vad_model_options(p)
-    p.add_argument('--out', default='runs/vad/model.safetensors', help='the fitted model (written whole at the end)')
-
-def _vad_score_args(p:argparse.ArgumentParser):
-    "The arguments of `akt-vpc vad score`."
-    p.add_argument('model', help='a file written by `akt-vpc vad fit`')
-    p.add_argument('source', help='a video file, a folder of frames or videos, a stream URL or a camera index')
-    p.add_argument('--out', default='-', help="CSV of per-frame scores, written as frames arrive ('-': stdout)")
-    p.add_argument('--detector-file', default=None, help="the model's detector is 'yolox': its ONNX file")
-    p.add_argument('--max-frames', type=int, default=None, help='per video, stop after this many frames')
-    p.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
-
+    f.add_argument('--videos', default=None, help='instead: a folder of normal videos (frame folders or video files)')
+    _vad_model_args(f)
+    f.add_argument('--out', default='runs/vad/model.safetensors', help='the fitted model (written whole at the end)')
+    _add_common(f); f.set_defaults(run=_vad_fit)
+    s = vs.add_parser('score', help='score a video, a folder of frames or videos, or a live stream with a fitted model')
+    s.add_argument('model', help='a file written by `akt-vpc vad fit`')
+    s.add_argument('source', help='a video file, a folder of frames or videos, a stream URL or a camera index')
+    s.add_argument('--out', default='-',
+                   help="CSV of per-frame scores, written as frames arrive ('-': standard output)")
+    s.add_argument('--detector-file', default=None, help="the model's detector is 'yolox': its ONNX file")
+    s.add_argument('--max-frames', type=_count, default=None, help='per video, stop after this many frames')
+    s.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
+    _add_common(s); s.set_defaults(run=_vad_score)
 
 # %% ../nbs/shared/30_cli.ipynb #b220c4f7
 def _vad_banks(banks:tuple|None, # `--banks`
@@ -291,7 +282,7 @@ def _vad_banks(banks:tuple|None, # `--banks`
     from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
     return banks or (DEFAULT_BANKS if encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
 
-# %% ../nbs/shared/30_cli.ipynb #01b2d1d3
+# %% ../nbs/shared/30_cli.ipynb #ccc02dee
 def _vad_model(args:argparse.Namespace) -> dict:
     "`VideoPatchCore` arguments from the command line: detector (with its file), encoder, memories, clip length."
     from akt_vpc.vad.run import bank_specs
@@ -300,10 +291,9 @@ def _vad_model(args:argparse.Namespace) -> dict:
     return dict(banks=banks if args.ratio is None else bank_specs(banks, args.ratio), detector=det,
                 encoder=args.encoder or 'cifar-resnet20', **({} if args.T is None else {'T': args.T}))
 
-
-# %% ../nbs/shared/30_cli.ipynb #b1ba632d
+# %% ../nbs/shared/30_cli.ipynb #a54cc352
 def _vad(args:argparse.Namespace):
-    "Run `run_vad` and print its AUCs."
+    "Fit and score a data set in one go with `run_vad`, and print its AUCs."
     from akt_vpc.vad.run import run_vad
     _check_out_dir(args.out, 'out')
     m = _vad_model(args)
@@ -312,13 +302,13 @@ def _vad(args:argparse.Namespace):
     _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC {res.macro_auc:.3f} "
                                      f"(fixed parameters); outputs in {args.out}")
 
-
-# %% ../nbs/shared/30_cli.ipynb #dc07543a
+# %% ../nbs/shared/30_cli.ipynb #8bc64fe5
 def _threads(n:int|None):
     "torch and OpenCV at `n` threads (onnxruntime's detectors take theirs from the model's settings)."
     import cv2
     if n is not None: torch.set_num_threads(n); cv2.setNumThreads(n)
 
+# %% ../nbs/shared/30_cli.ipynb #e3cbfc48
 def _vad_fit(args:argparse.Namespace):
     "Fit VideoPatchCore on normal videos and write it to `--out`."
     from akt_vpc.vad.vpc import VideoPatchCore
@@ -333,20 +323,19 @@ def _vad_fit(args:argparse.Namespace):
                config=m.config())
     _print(res, args.json, f"fitted on {len(videos)} videos ({n} frames, {n / t:.1f} frames/s); model in {args.out}")
 
-
-# %% ../nbs/shared/30_cli.ipynb #a02ae908
+# %% ../nbs/shared/30_cli.ipynb #66fed283
 def _vad_score(args:argparse.Namespace):
-    "Score a video source with a fitted model, one CSV row per frame as frames arrive."
+    "Score a video, a folder or a stream with a fitted model, one CSV row per frame."
     from akt_vpc.vad.vpc import VideoPatchCore
     from akt_vpc.vad.stream import score_stream
     _threads(args.threads)
+    if args.out != '-': _check_out_dir(Path(args.out).parent, 'out')
     m = VideoPatchCore.load(args.model, device=args.device, detector_file=args.detector_file)
     t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0
     res = dict(frames=n, score_seconds=t, score_fps=n / max(t, 1e-9), out=args.out)
     text = f"scored {n} frames ({n / max(t, 1e-9):.1f} frames/s); scores in {args.out}"
     if args.out == '-': print(json.dumps(res) if args.json else text, file=sys.stderr)  # stdout carries the scores
     else: _print(res, args.json, text)
-
 
 # %% ../nbs/shared/30_cli.ipynb #15718aae
 def _ascnet_args(p:argparse.ArgumentParser):
@@ -388,7 +377,8 @@ COMMANDS = {
     'zsq': Command('zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)', _zsq_args, _zsq),
     'reconstruct': Command('zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)',
                            _reconstruct_args, _reconstruct),
-    'vad': Command('VideoPatchCore video anomaly detection', _vad_args, _vad),
+    'vad': Command('VideoPatchCore: fit and score a data set in one go, or `vad fit` then `vad score`',
+                   _vad_args, _vad),
     'ascnet': Command("train ASCNet on a data set's training videos (resumes a checkpoint)", _ascnet_args, _ascnet),
 }
 
@@ -400,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True)
     for name, c in COMMANDS.items():
         s = sub.add_parser(name, help=c.help)
-        c.add_args(s); _add_common(s); s.set_defaults(run=c.run)
+        s.set_defaults(run=c.run); c.add_args(s); _add_common(s)   # a sub-command (`vad fit`) sets its own `run`
     return p
 
 # %% ../nbs/shared/30_cli.ipynb #bf4848af
