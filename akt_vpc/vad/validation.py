@@ -32,7 +32,9 @@ def speedup_index(n:int, # frames in the source video
                  ) -> tuple[np.ndarray, np.ndarray]:
     "Source frame of each output frame, and 0/1 labels (1 inside the fast segment)."
     check_range('factor', factor, 2, None, int); check_range('length', length, 1, None, int)
-    if start < 0 or start + length * factor > n: raise ValueError(f"start: a segment of {length} frames at {start} with factor {factor} needs {start + length*factor} frames, the video has {n}")
+    if start < 0 or start + length * factor > n:
+        raise ValueError(f"start: a segment of {length} frames at {start} with factor {factor} needs "
+                         f"{start + length*factor} frames, the video has {n}")
     idx = np.r_[np.arange(start), start + factor * np.arange(length), np.arange(start + factor * length, n)]
     lab = np.zeros(len(idx), np.int64); lab[start:start + length] = 1
     return idx, lab
@@ -43,13 +45,14 @@ def reverse_index(n:int, # frames in the source video
                  ) -> tuple[np.ndarray, np.ndarray]:
     "Source frame of each output frame (same length `n`), and 0/1 labels (1 while playing backwards)."
     check_range('length', length, 1, None, int)
-    if start - 1 - length < 0 or start > n: raise ValueError(f"start: reversing {length} frames at {start} needs start >= {length + 1} and <= {n}")
+    if start - 1 - length < 0 or start > n:
+        raise ValueError(f"start: reversing {length} frames at {start} needs start >= {length + 1} and <= {n}")
     back = np.arange(start - 2, start - 2 - length, -1)
     idx = np.r_[np.arange(start), back, np.arange(back[-1] + 1, n)][:n]
     lab = np.zeros(n, np.int64); lab[start:start + length] = 1
     return idx, lab
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #3718ad7c
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #4892c074
 def donor_object(video:Video, # the video to cut an object from
                  detector:MotionDetector|None=None, # default `MotionDetector()`
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +61,7 @@ def donor_object(video:Video, # the video to cut an object from
     if not track: raise ValueError(f"video {video.name!r}: no moving object on its middle frame to cut out")
     return track[0][1:]
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #9be965f0
 def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                  crop:np.ndarray, # (h, w, 3) object pixels
                  mask:np.ndarray, # (h, w) bool object mask
@@ -67,7 +71,7 @@ def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                  scale:float=1.75, # enlargement of the object
                  speed:float=0.02, # pixels per frame as a fraction of the frame height
                 ) -> np.ndarray:
-    "A copy of `frames` with the object pasted on frames [start, start+length), moving straight and bouncing off the edges."
+    "A copy of `frames` with the object pasted on frames [start, start+length), moving straight, bouncing off edges."
     out = frames.copy(); N, H, W = frames.shape[:3]
     h, w = max(2, int(round(crop.shape[0] * scale))), max(2, int(round(crop.shape[1] * scale)))
     h, w = min(h, H - 1), min(w, W - 1)
@@ -82,6 +86,8 @@ def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         if not 0 <= x <= W - w: vx = -vx; x = float(np.clip(x, 0, W - w))
         if not 0 <= y <= H - h: vy = -vy; y = float(np.clip(y, 0, H - h))
     return out
+
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #8f71c206
 def _area(b:np.ndarray) -> np.ndarray:
     "Area of boxes (..., 4) x1, y1, x2, y2."
     return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
@@ -92,17 +98,19 @@ def _iou(box:np.ndarray, boxes:np.ndarray) -> np.ndarray:
     ih = (np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])).clip(0)
     return iw * ih / (_area(box) + _area(boxes) - iw * ih)
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ca999723
 def object_track(video:Video, # the video to follow an object in
                  start:int, # first frame
-                 step:int=1, # frames advanced between entries: played one entry per frame, the object moves `step` times faster
+                 step:int=1, # frames advanced between entries (played one per frame: the object moves `step` x faster)
                  length:int=60, # most entries
                  detector:MotionDetector|None=None, # default `MotionDetector()`
                  background:np.ndarray|None=None, # the video's background (None: its median)
                  min_iou:float=0.3, # overlap with the previous box that continues the track
                 ) -> list[tuple]:
-    "The largest moving object on frame `start`, followed on frames start, start+step, ... by box overlap: a list of (box, RGB crop, mask), cut short when the object is lost."
+    "The largest moving object on frame `start` followed by box overlap: a list of (box, RGB crop, mask), until lost."
     check_range('step', step, 1, None, int); check_range('length', length, 1, None, int)
-    if not 0 <= start < len(video): raise ValueError(f"start: expected a frame index in [0, {len(video)}), got {start}")
+    if not 0 <= start < len(video):
+        raise ValueError(f"start: expected a frame index in [0, {len(video)}), got {start}")
     det = detector or MotionDetector()
     bg = det.background(video) if background is None else background
     out, prev = [], None
@@ -117,17 +125,20 @@ def object_track(video:Video, # the video to follow an object in
         out.append((prev, video.frame(t)[y1:y2, x1:x2].copy(), lab[y1:y2, x1:x2] == k + 1))
     return out
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ddcc55bd
 def paste_track(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                 track:list, # (box, crop, mask) entries from `object_track`
                 start:int, # frame that gets the first entry
                ) -> np.ndarray:
     "A copy of `frames` with entry j of `track` pasted (its mask's pixels, at its own box) on frame start + j."
-    if start < 0 or start + len(track) > len(frames): raise ValueError(f"start: {len(track)} entries from frame {start} do not fit in {len(frames)} frames")
+    if start < 0 or start + len(track) > len(frames):
+        raise ValueError(f"start: {len(track)} entries from frame {start} do not fit in {len(frames)} frames")
     out = frames.copy()
     for j, ((x1, y1, x2, y2), crop, mask) in enumerate(track):
         reg = out[start + j, y1:y2, x1:x2]; reg[mask] = crop[mask]
     return out
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #9f59de94
 def stretch_track(track:list, # (box, crop, mask) entries from `object_track`
                   frame_hw:tuple, # (H, W) of the frames it will be pasted on
                   factor:float, # horizontal stretch (> 0)
@@ -144,7 +155,57 @@ def stretch_track(track:list, # (box, crop, mask) entries from `object_track`
         out.append((np.array([nx1 + lo, y1, nx1 + hi, y2]), c[:, lo:hi].copy(), m[:, lo:hi].copy()))
     return out
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #48b6dc11
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #0c84d00d
+def _time_segment(kind:str, # 'speedup' or 'reverse'
+                  n:int, # frames of the video
+                  u:float, # fraction of the frames the segment covers
+                  margin:int, # frames kept normal at either end
+                  rng:np.random.Generator, # draws the factor and the start
+                 ) -> tuple:
+    "Frame order, 0/1 labels and tag of a `speedup` or `reverse` segment."
+    if kind == 'speedup':
+        k = int(rng.choice([2, 3])); L = max(1, int(u * n / k))
+        a = int(rng.integers(margin, max(margin + 1, n - k * L - margin)))
+        return *speedup_index(n, a, L, k), f'speedup{k}'
+    L = max(1, int(u * n / 2))
+    a = int(rng.integers(L + 1 + margin, max(L + 2 + margin, n - L - margin)))
+    return *reverse_index(n, a, L), 'reverse'
+
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #433adec5
+def _paste_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
+                   kind:str, # 'paste'
+                   donor:Video, # the video the object comes from
+                   n:int, # frames of the video
+                   u:float, # fraction of the frames the segment covers
+                   margin:int, # frames kept normal at either end
+                   rng:np.random.Generator, # draws the start, size and speed
+                  ) -> tuple:
+    "Frames with `donor`'s object pasted on a segment, its start, its length and the tag."
+    L = max(1, int(u * n)); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
+    crop, mask = donor_object(donor)
+    frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
+    return frames, a, L, f'paste[{donor.name}]'
+
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #1c96f135
+def _track_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
+                   kind:str, # 'fastobject', 'wrongway' or 'wide'
+                   donor:Video, # the video the object comes from
+                   n:int, # frames of the video
+                   u:float, # fraction of the frames the segment covers
+                   margin:int, # frames kept normal at either end
+                   rng:np.random.Generator, # draws the track, the stretch and the start
+                  ) -> tuple:
+    "Frames with a followed object of `donor` pasted (faster, backwards or wider), its start, length and the tag."
+    step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
+    track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
+    tag = f'fastobject{step}' if kind == 'fastobject' else kind
+    if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
+    if kind == 'wide':  # its own speed, another shape
+        s = float(rng.uniform(2.0, 2.5)); track = stretch_track(track, frames.shape[1:3], s); tag = f'wide{s:.2f}'
+    L = len(track); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
+    return paste_track(frames, track, a), a, L, f'{tag}[{donor.name}]'
+
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #48f338e3
 def pseudo_anomaly(video:Video, # a normal video
                    kind:str='speedup', # one of `PSEUDO_KINDS`
                    seed:int=0, # draws the segment and the kind's parameters
@@ -157,32 +218,16 @@ def pseudo_anomaly(video:Video, # a normal video
     rng = np.random.default_rng(seed); n = len(video)
     frames = video.load()
     u = rng.uniform(*frac)
-    if kind == 'speedup':
-        k = int(rng.choice([2, 3])); L = max(1, int(u * n / k))
-        a = int(rng.integers(margin, max(margin + 1, n - k * L - margin)))
-        idx, lab = speedup_index(n, a, L, k); tag = f'speedup{k}'
-    elif kind == 'reverse':
-        L = max(1, int(u * n / 2))
-        a = int(rng.integers(L + 1 + margin, max(L + 2 + margin, n - L - margin)))
-        idx, lab = reverse_index(n, a, L); tag = 'reverse'
+    if kind in ('speedup', 'reverse'): idx, lab, tag = _time_segment(kind, n, u, margin, rng)
     else:  # `DONOR_KINDS`: another video's object on frames [a, a + L), the frames keep their order
         if donor is None: raise ValueError(f"donor: kind {kind!r} needs a donor video to take the object from")
-        if kind == 'paste':
-            L = max(1, int(u * n)); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
-            crop, mask = donor_object(donor)
-            frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
-            tag = f'paste[{donor.name}]'
-        else:
-            step = int(rng.choice([2, 3])) if kind == 'fastobject' else 1
-            track = donor_track(donor, rng, step, min(max(10, int(u * n)), n - 2 * margin))
-            if kind == 'wrongway': track = track[::-1]  # the object walks backwards along its own path
-            if kind == 'wide': s = float(rng.uniform(2.0, 2.5)); track = stretch_track(track, frames.shape[1:3], s)  # its own speed, another shape
-            L = len(track); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
-            frames = paste_track(frames, track, a)
-            tag = (f'fastobject{step}' if kind == 'fastobject' else f'wide{s:.2f}' if kind == 'wide' else 'wrongway') + f'[{donor.name}]'
+        seg = _paste_segment if kind == 'paste' else _track_segment
+        frames, a, L, tag = seg(frames, kind, donor, n, u, margin, rng)
         idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1
-    return Video(f'{video.name}+{tag}@{int(np.flatnonzero(lab)[0])}-{int(np.flatnonzero(lab)[-1]) + 1}#s{seed}', frames[idx], lab)
+    on = np.flatnonzero(lab)
+    return Video(f'{video.name}+{tag}@{int(on[0])}-{int(on[-1]) + 1}#s{seed}', frames[idx], lab)
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #7542a49d
 def donor_track(donor:Video, # the video the object comes from
                 rng:np.random.Generator, # draws the start frames
                 step:int, # frames advanced per entry (see `object_track`)
@@ -190,23 +235,27 @@ def donor_track(donor:Video, # the video the object comes from
                 tries:int=8, # random start frames tried; the longest track wins
                 min_len:int=10, # fewest entries accepted
                ) -> list[tuple]:
-    "The longest `object_track` of `donor` over `tries` random start frames (a `ValueError` naming the donor if none reaches `min_len`)."
+    "The longest `object_track` of `donor` over `tries` random start frames (at least `min_len` entries)."
     det = MotionDetector(); bg = det.background(donor)
     last = max(1, len(donor) - step * min_len)
     best = max((object_track(donor, int(s), step, length, det, bg) for s in rng.integers(0, last, tries)), key=len)
-    if len(best) < min_len: raise ValueError(f"donor: no object of video {donor.name!r} could be followed for {min_len} entries (step {step}); try another donor")
+    if len(best) < min_len: raise ValueError(f"donor: no object of video {donor.name!r} could be followed for "
+                                             f"{min_len} entries (step {step}); try another donor")
     return best
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #fedbd5aa
 def pseudo_anomalies(videos:list, # normal videos
                      kinds=OBJECT_KINDS, # kinds, cycled over the videos (default: the object-level ones)
                      seed:int=0, # video i uses seed + i
                     ) -> list[Video]:
-    "One pseudo-anomalous copy of each video; video i gets kind `kinds[i % len(kinds)]`; `DONOR_KINDS` take their object from video i+1."
+    "One pseudo-anomalous copy of each video: video i gets `kinds[i % len(kinds)]`, a donor kind video i+1's object."
     for k in kinds: check_choice('kinds', k, PSEUDO_KINDS)
-    if any(k in DONOR_KINDS for k in kinds) and len(videos) < 2: raise ValueError(f"videos: the kinds {list(DONOR_KINDS)} need at least 2 videos (the object comes from another one)")
+    if any(k in DONOR_KINDS for k in kinds) and len(videos) < 2:
+        raise ValueError(f"videos: the kinds {list(DONOR_KINDS)} need at least 2 videos (the object is another's)")
     return [pseudo_anomaly(v, kinds[i % len(kinds)], seed + i, donor=videos[(i + 1) % len(videos)])
             for i, v in enumerate(progress(list(videos), desc='pseudo-anomalies'))]
 
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #dd4c4e97
 def pseudo_kind(name:str) -> str:
     "The kind of a pseudo-anomalous video from its name."
     for k in PSEUDO_KINDS:
@@ -217,8 +266,9 @@ def pseudo_kind(name:str) -> str:
 def feature_key(model:VideoPatchCore, # gives the feature settings: its memories' and its extractor's
                 video:Video, # the video
                ) -> str:
-    "A hash of the feature settings of `model` (every memory's options, clip length, detector, encoder) and of the identity of `video`."
-    cfg = dict(model.extractor.key(), name=video.name, n=len(video), mid=hashlib.sha1(video.frame(len(video) // 2).tobytes()).hexdigest())
+    "A hash of `model`'s feature settings (memories, clip length, detector, encoder) and of `video`'s identity."
+    mid = hashlib.sha1(video.frame(len(video) // 2).tobytes()).hexdigest()
+    cfg = dict(model.extractor.key(), name=video.name, n=len(video), mid=mid)
     return hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 def cached_features(model:VideoPatchCore, # its `features` method and settings are used
@@ -251,8 +301,10 @@ def validate(model:VideoPatchCore, # an (unfitted) design; refitted per fold
     "Micro / macro AUC (and per kind, per bank) of `model` on pseudo-anomalies of held-out training videos."
     sources = list(range(len(train_feats))) if sources is None else [int(i) for i in sources]
     if len(pseudo_feats) != len(sources) or len(pseudo_feats) != len(pseudo_labels):
-        raise ValueError(f"pseudo_feats: expected one per entry of sources ({len(sources)}; default one per training video), got {len(pseudo_feats)} features and {len(pseudo_labels)} label arrays")
-    if any(not 0 <= i < len(train_feats) for i in sources): raise ValueError(f"sources: expected training video indices in [0, {len(train_feats)}), got {sources}")
+        raise ValueError(f"pseudo_feats: expected one per entry of sources ({len(sources)}; default one per training "
+                         f"video), got {len(pseudo_feats)} features and {len(pseudo_labels)} label arrays")
+    if any(not 0 <= i < len(train_feats) for i in sources):
+        raise ValueError(f"sources: expected training video indices in [0, {len(train_feats)}), got {sources}")
     check_range('n_folds', n_folds, 2, len(train_feats) - 1 if len(train_feats) > 2 else 2, int)
     fused, z = [None] * len(pseudo_feats), {b: [None] * len(pseudo_feats) for b in model.names}
     for k in range(n_folds):
@@ -262,7 +314,8 @@ def validate(model:VideoPatchCore, # an (unfitted) design; refitted per fold
             for b in model.names: z[b][j] = r['z'][b]
     labels = [np.asarray(y) for y in pseudo_labels]
     kinds = [pseudo_kind(f.name) for f in pseudo_feats]
-    per_kind = {k: micro_auc([fused[i] for i in range(len(kinds)) if kinds[i] == k], [labels[i] for i in range(len(kinds)) if kinds[i] == k])
+    per_kind = {k: micro_auc([fused[i] for i in range(len(kinds)) if kinds[i] == k],
+                             [labels[i] for i in range(len(kinds)) if kinds[i] == k])
                 for k in dict.fromkeys(kinds)}
     return dict(micro=micro_auc(fused, labels), macro=macro_auc(fused, labels), per_kind=per_kind,
                 per_bank={b: micro_auc(z[b], labels) for b in model.names}, fused=fused)
