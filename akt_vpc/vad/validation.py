@@ -52,7 +52,7 @@ def reverse_index(n:int, # frames in the source video
     lab = np.zeros(n, np.int64); lab[start:start + length] = 1
     return idx, lab
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #4892c074
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #3c8c5d0c
 def donor_object(video:Video, # the video to cut an object from
                  detector:MotionDetector|None=None, # default `MotionDetector()`
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +61,7 @@ def donor_object(video:Video, # the video to cut an object from
     if not track: raise ValueError(f"video {video.name!r}: no moving object on its middle frame to cut out")
     return track[0][1:]
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #9be965f0
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #57a2e5b9
 def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                  crop:np.ndarray, # (h, w, 3) object pixels
                  mask:np.ndarray, # (h, w) bool object mask
@@ -87,7 +87,7 @@ def paste_object(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         if not 0 <= y <= H - h: vy = -vy; y = float(np.clip(y, 0, H - h))
     return out
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #8f71c206
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #a1421b04
 def _area(b:np.ndarray) -> np.ndarray:
     "Area of boxes (..., 4) x1, y1, x2, y2."
     return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
@@ -98,7 +98,7 @@ def _iou(box:np.ndarray, boxes:np.ndarray) -> np.ndarray:
     ih = (np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])).clip(0)
     return iw * ih / (_area(box) + _area(boxes) - iw * ih)
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ca999723
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ff08ab29
 def object_track(video:Video, # the video to follow an object in
                  start:int, # first frame
                  step:int=1, # frames advanced between entries (played one per frame: the object moves `step` x faster)
@@ -125,7 +125,7 @@ def object_track(video:Video, # the video to follow an object in
         out.append((prev, video.frame(t)[y1:y2, x1:x2].copy(), lab[y1:y2, x1:x2] == k + 1))
     return out
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ddcc55bd
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #387d4f27
 def paste_track(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
                 track:list, # (box, crop, mask) entries from `object_track`
                 start:int, # frame that gets the first entry
@@ -138,7 +138,7 @@ def paste_track(frames:np.ndarray, # (N, H, W, 3) uint8, changed in a copy
         reg = out[start + j, y1:y2, x1:x2]; reg[mask] = crop[mask]
     return out
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #9f59de94
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #d4cceae3
 def stretch_track(track:list, # (box, crop, mask) entries from `object_track`
                   frame_hw:tuple, # (H, W) of the frames it will be pasted on
                   factor:float, # horizontal stretch (> 0)
@@ -155,7 +155,7 @@ def stretch_track(track:list, # (box, crop, mask) entries from `object_track`
         out.append((np.array([nx1 + lo, y1, nx1 + hi, y2]), c[:, lo:hi].copy(), m[:, lo:hi].copy()))
     return out
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #0c84d00d
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #cceed2a5
 def _time_segment(kind:str, # 'speedup' or 'reverse'
                   n:int, # frames of the video
                   u:float, # fraction of the frames the segment covers
@@ -171,7 +171,7 @@ def _time_segment(kind:str, # 'speedup' or 'reverse'
     a = int(rng.integers(L + 1 + margin, max(L + 2 + margin, n - L - margin)))
     return *reverse_index(n, a, L), 'reverse'
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #433adec5
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #693f54c0
 def _paste_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
                    kind:str, # 'paste'
                    donor:Video, # the video the object comes from
@@ -186,7 +186,7 @@ def _paste_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
     frames = paste_object(frames, crop, mask, a, L, rng, scale=rng.uniform(1.5, 2.0), speed=rng.uniform(0.015, 0.03))
     return frames, a, L, f'paste[{donor.name}]'
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #1c96f135
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #ffbcfe9a
 def _track_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
                    kind:str, # 'fastobject', 'wrongway' or 'wide'
                    donor:Video, # the video the object comes from
@@ -205,7 +205,7 @@ def _track_segment(frames:np.ndarray, # (N, H, W, 3) frames of the video
     L = len(track); a = int(rng.integers(margin, max(margin + 1, n - L - margin)))
     return paste_track(frames, track, a), a, L, f'{tag}[{donor.name}]'
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #48f338e3
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #edbb70ff
 def pseudo_anomaly(video:Video, # a normal video
                    kind:str='speedup', # one of `PSEUDO_KINDS`
                    seed:int=0, # draws the segment and the kind's parameters
@@ -227,7 +227,7 @@ def pseudo_anomaly(video:Video, # a normal video
     on = np.flatnonzero(lab)
     return Video(f'{video.name}+{tag}@{int(on[0])}-{int(on[-1]) + 1}#s{seed}', frames[idx], lab)
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #7542a49d
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #a961f06e
 def donor_track(donor:Video, # the video the object comes from
                 rng:np.random.Generator, # draws the start frames
                 step:int, # frames advanced per entry (see `object_track`)
@@ -243,7 +243,7 @@ def donor_track(donor:Video, # the video the object comes from
                                              f"{min_len} entries (step {step}); try another donor")
     return best
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #fedbd5aa
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #7de05c63
 def pseudo_anomalies(videos:list, # normal videos
                      kinds=OBJECT_KINDS, # kinds, cycled over the videos (default: the object-level ones)
                      seed:int=0, # video i uses seed + i
@@ -255,7 +255,7 @@ def pseudo_anomalies(videos:list, # normal videos
     return [pseudo_anomaly(v, kinds[i % len(kinds)], seed + i, donor=videos[(i + 1) % len(videos)])
             for i, v in enumerate(progress(list(videos), desc='pseudo-anomalies'))]
 
-# %% ../../nbs/anomaly_detection/14a_validation.ipynb #dd4c4e97
+# %% ../../nbs/anomaly_detection/14a_validation.ipynb #b899a4cf
 def pseudo_kind(name:str) -> str:
     "The kind of a pseudo-anomalous video from its name."
     for k in PSEUDO_KINDS:
