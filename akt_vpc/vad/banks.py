@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from ..core import check_range
 from .memory import MemoryBank, nn_distance
-from .motion import clip_flows, motion_descriptor, grid_shape, grid_descriptors, motion_energy, shape_descriptor
+from .motion import (clip_flows, motion_descriptor, grid_shape, grid_descriptors, motion_energy,
+                                shape_descriptor)
 
 # %% auto #0
 __all__ = ['MOTION_COLUMNS', 'MOTION_GROUPS', 'Clip', 'object_distances', 'Bank', 'group_scales', 'MotionBank',
@@ -19,12 +20,12 @@ __all__ = ['MOTION_COLUMNS', 'MOTION_GROUPS', 'Clip', 'object_distances', 'Bank'
 
 # %% ../../nbs/anomaly_detection/13a_banks.ipynb #84c8c682
 class Clip:
-    "One clip of a video: RGB frames, the objects of its middle frame, the encoder; grey frames and flows computed once, on first use."
+    "One clip of a video: RGB frames, its middle frame's objects, the encoder; grey frames and flows computed once."
     def __init__(self, frames:np.ndarray, # (T, H, W, 3) uint8 RGB frames
                  objects=None, # `akt_vpc.vad.objects.ClipObjects` of the middle frame (boxes, squares, masks), or None
                  encoder=None, # a `FeatureEncoder`, or None
                  gray:np.ndarray|None=None, # (T, H, W) uint8 grey frames if already converted
-                 background:np.ndarray|None=None, # (H, W) static background the objects were found against (motion detector), or None
+                 background:np.ndarray|None=None, # (H, W) background the objects were found against (motion detector)
                 ):
         self.frames, self.objects, self.encoder, self._gray, self._cache = frames, objects, encoder, gray, {}
         self.background = background
@@ -52,7 +53,7 @@ class Clip:
         "The T-1 Farneback flows of the clip at resolution factor `scale` (computed once per scale)."
         return self.cached(('flows', scale), lambda: clip_flows(self.gray, scale=scale))
 
-# %% ../../nbs/anomaly_detection/13a_banks.ipynb #6359fe42
+# %% ../../nbs/anomaly_detection/13a_banks.ipynb #5e689ac1
 def object_distances(memory:MemoryBank, # the fitted memory
                      clips:list, # per clip a tensor (N_objects, n_vectors, D)
                      exclude:int|None=None, # leave out the memory vectors of this input (training video) index
@@ -66,16 +67,12 @@ def object_distances(memory:MemoryBank, # the fitted memory
         out.append(d[i:i+n].reshape(c.shape[0], c.shape[1]).max(1) if n else np.zeros(0)); i += n
     return out
 
-class Bank:
-    "One memory of normal vectors: what it needs, its vectors of a clip, its coreset and its distances (subclasses: `extract`)."
+# %% ../../nbs/anomaly_detection/13a_banks.ipynb #2abf63b9
+class _BankBase:
+    "What a memory declares and how it is rebuilt: its name, needs, vectors and constructor arguments."
     name = 'bank' # the key of its features and scores
     needs = ('objects',) # what `extract` reads: 'objects', 'encoder', 'flow'
     min_T = 2 # fewest frames per clip it works with
-    def __init__(self, ratio:float=1.0, # coreset fraction of each training video's vectors, in (0, 1]
-                ):
-        self.ratio = check_range('ratio', ratio, 1e-6, 1.0)
-        self.memory, self.videos = None, []
-
     def extract(self, clip:Clip) -> torch.Tensor:
         "The clip's vectors: (N_objects, n_vectors, D)."
         raise NotImplementedError(f"{type(self).__name__}: a Bank subclass defines extract(clip)")
@@ -86,13 +83,30 @@ class Bank:
         "The vectors the memory holds or compares (here: `x` itself)."
         return x
 
+    def config(self) -> dict:
+        "The constructor's arguments: what rebuilds this bank (JSON)."
+        return {k: getattr(self, k) for k in inspect.signature(type(self).__init__).parameters if k != 'self'}
+    def state(self) -> dict: return {} # fitted values besides the memory (JSON), see `load_state`
+    def load_state(self, state:dict) -> Bank: return self
+    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config().items())})"
+
+# %% ../../nbs/anomaly_detection/13a_banks.ipynb #0c15dd7f
+class Bank(_BankBase):
+    "One memory of normal vectors: a coreset of training vectors and each object's distance to it (subclasses: `extract`)."
+    def __init__(self, ratio:float=1.0, # coreset fraction of each training video's vectors, in (0, 1]
+                ):
+        self.ratio = check_range('ratio', ratio, 1e-6, 1.0)
+        self.memory, self.videos = None, []
+
     def fit(self, videos:list, # per training video, its list over clips of extracted tensors
            ) -> Bank:
         "Keep a coreset of each training video's vectors; returns `self`."
         flat = [[c.reshape(-1, c.shape[-1]) for c in clips if c.numel()] for clips in videos]
         self.videos = [i for i, f in enumerate(flat) if f]  # training videos with vectors: their order in the memory
-        if not self.videos: raise ValueError(f"videos: no training video gave a vector, so the {self.name!r} memory is empty (no objects found?)")
-        self.memory = MemoryBank().fit([self.vectors(torch.cat(flat[i]).float()) for i in self.videos], ratio=self.ratio, per_video=True)
+        if not self.videos: raise ValueError(f"videos: no training video gave a vector, so the {self.name!r} memory "
+                                             "is empty (no objects found?)")
+        self.memory = MemoryBank().fit([self.vectors(torch.cat(flat[i]).float()) for i in self.videos],
+                                       ratio=self.ratio, per_video=True)
         return self
 
     def source(self, video:int|None) -> int|None:
@@ -106,13 +120,6 @@ class Bank:
         "Per clip, each object's distance to the memory: a list of (N_objects,) arrays."
         if self.memory is None: raise ValueError(f"{self.name}: call fit(...) before distances(...)")
         return object_distances(self.memory, [self.vectors(c.float(), query=True) for c in clips], self.source(exclude))
-
-    def config(self) -> dict:
-        "The constructor's arguments: what rebuilds this bank (JSON)."
-        return {k: getattr(self, k) for k in inspect.signature(type(self).__init__).parameters if k != 'self'}
-    def state(self) -> dict: return {} # fitted values besides the memory (JSON), see `load_state`
-    def load_state(self, state:dict) -> Bank: return self
-    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config().items())})"
 
 # %% ../../nbs/anomaly_detection/13a_banks.ipynb #8203ce4f
 MOTION_COLUMNS, MOTION_GROUPS = list(range(9)) + [10], (slice(0, 9), slice(9, 10)) # histogram + p90 speed; box height
@@ -146,7 +153,9 @@ class MotionBank(Bank):
         return x if self.scale is None else (x - self.scale[0]) / self.scale[1]
 
     def fit(self, videos):
-        x = torch.cat([self.selected(c.reshape(-1, c.shape[-1]).float()) for clips in videos for c in clips if c.numel()] or [torch.zeros(0, len(self.columns))])
+        x = torch.cat([self.selected(c.reshape(-1, c.shape[-1]).float())
+                       for clips in videos for c in clips if c.numel()]
+                      or [torch.zeros(0, len(self.columns))])
         self.scale = group_scales(x, self.groups) if len(x) else None
         return super().fit(videos)
     def state(self): return dict(scale=[t.tolist() for t in self.scale])
@@ -157,36 +166,40 @@ def neighbour_distances(queries:torch.Tensor, # (M, gh, gw, D) query grids
                         bank:torch.Tensor, # (N, gh, gw, D) training grids
                         chunk_size:int=2**22, # most query-bank distances held in memory at once
                        ) -> torch.Tensor:
-    "(M, gh, gw): each query cell's distance to the nearest training cell at the same or one of the 8 neighbouring positions."
+    "(M, gh, gw): each query cell's distance to the nearest training cell at the same or one of 8 neighbouring cells."
     M, gh, gw, D = queries.shape; N = bank.shape[0]
     q = queries.permute(1, 2, 0, 3).reshape(gh*gw, M, D)  # per cell, its queries
-    bp = F.pad(bank.permute(0, 3, 1, 2), (1, 1, 1, 1)).permute(2, 3, 0, 1)  # (gh+2, gw+2, N, D): a border of empty cells
+    bp = F.pad(bank.permute(0, 3, 1, 2), (1, 1, 1, 1)).permute(2, 3, 0, 1)  # (gh+2, gw+2, N, D): border of empty cells
     inside = F.pad(torch.ones(gh, gw, dtype=torch.bool, device=bank.device), (1, 1, 1, 1))
     cell = torch.arange(gh*gw, device=bank.device); r, c = cell // gw, cell % gw
-    best = torch.full((gh*gw, M), float('inf'), device=bank.device); near = torch.zeros(gh*gw, M, dtype=torch.long, device=bank.device)
+    best = torch.full((gh*gw, M), float('inf'), device=bank.device)
+    near = torch.zeros(gh*gw, M, dtype=torch.long, device=bank.device)
     rows = max(1, chunk_size // (gh*gw*N))
     for dr in range(3):
         for dc in range(3):  # the training cells at offset (dr-1, dc-1) of every cell
             b = bp[dr:dr+gh, dc:dc+gw].reshape(gh*gw, N, D)
-            bsq = b.pow(2).sum(2)[:, None].masked_fill_(~inside[dr:dr+gh, dc:dc+gw].reshape(-1, 1, 1), float('inf'))  # off the grid: infinitely far
+            off = ~inside[dr:dr+gh, dc:dc+gw].reshape(-1, 1, 1)
+            bsq = b.pow(2).sum(2)[:, None].masked_fill_(off, float('inf'))  # off the grid: infinitely far
             flat = ((r + dr) * (gw + 2) + c + dc) * N  # where those cells start in bp viewed as (-1, D)
             for i in range(0, M, rows):
                 d2 = torch.baddbmm(bsq, q[:, i:i+rows], b.transpose(1, 2), alpha=-2)
                 m, a = d2.min(2)
                 closer = m < best[:, i:i+rows]
-                best[:, i:i+rows] = torch.where(closer, m, best[:, i:i+rows]); near[:, i:i+rows] = torch.where(closer, flat[:, None] + a, near[:, i:i+rows])
+                best[:, i:i+rows] = torch.where(closer, m, best[:, i:i+rows])
+                near[:, i:i+rows] = torch.where(closer, flat[:, None] + a, near[:, i:i+rows])
     exact = (q - bp.reshape(-1, D)[near]).norm(dim=2)  # the distance to the nearest cell found, computed directly
     return exact.T.reshape(M, gh, gw)
 
 # %% ../../nbs/anomaly_detection/13a_banks.ipynb #f11d6030
 class FlowGridBank(Bank):
-    "Position-conditioned flow statistics: each grid cell against the same and neighbouring cells of the training clips."
+    "Position-conditioned flow statistics: each grid cell against the same and neighbouring training cells."
     name, needs = 'flowgrid', ('flow',)
     def __init__(self, flow_scale:float=0.5, # resolution factor of the optical flow
                  grid_rows:int=15, # rows of square cells (side: frame height // grid_rows)
                 ):
         super().__init__(1.0)  # every training cell is kept: the neighbourhood search needs the full grid of each clip
-        self.flow_scale, self.grid_rows = check_range('flow_scale', flow_scale, 0.05, 1.0), check_range('grid_rows', grid_rows, 1, None, int)
+        self.flow_scale = check_range('flow_scale', flow_scale, 0.05, 1.0)
+        self.grid_rows = check_range('grid_rows', grid_rows, 1, None, int)
         self.grid = None
 
     def extract(self, clip):
@@ -195,16 +208,18 @@ class FlowGridBank(Bank):
 
     def fit(self, videos):
         grids = {tuple(c.shape[:2]) for clips in videos for c in clips}
-        if len(grids) > 1: raise ValueError(f"videos: the flow grid needs one frame size for all videos, got grids {grids}")
+        if len(grids) > 1:
+            raise ValueError(f"videos: the flow grid needs one frame size for all videos, got grids {grids}")
         self.grid = grids.pop() if grids else None
         return super().fit(videos)
 
     def distances(self, clips, exclude=None):
-        "Per clip one distance: the largest over cells of each cell's distance to the same and neighbouring training cells."
+        "Per clip one distance: the largest over cells of the distance to the same and neighbouring training cells."
         if self.memory is None: raise ValueError(f"{self.name}: call fit(...) before distances(...)")
         if not clips: return []
         if any(tuple(c.shape[:2]) != self.grid for c in clips):
-            raise ValueError(f"clips: flow grid {tuple(clips[0].shape[:2])} differs from the training videos' {self.grid} (another frame size)")
+            raise ValueError(f"clips: flow grid {tuple(clips[0].shape[:2])} differs from the training videos' "
+                             f"{self.grid} (another frame size)")
         gh, gw = self.grid
         B = self.memory.bank.reshape(-1, gh, gw, self.memory.dim); src = self.memory.source.reshape(-1, gh, gw)[:, 0, 0]
         if self.source(exclude) is not None: B = B[src != self.source(exclude)]
@@ -217,7 +232,7 @@ class FlowGridBank(Bank):
 class ShapeBank(Bank):
     "Motion shape: gradient histogram of the clip's motion-energy image in each tight box."
     name = 'shape'
-    def image(self, clip:Clip) -> np.ndarray: return motion_energy(clip.gray) # the picture whose gradients describe the object
+    def image(self, clip:Clip) -> np.ndarray: return motion_energy(clip.gray) # the picture whose gradients count
     def extract(self, clip):
         img = self.image(clip); d = [shape_descriptor(img, b) for b in clip.boxes]
         return torch.from_numpy(np.stack(d))[:, None] if d else torch.zeros(0, 1, 144)
