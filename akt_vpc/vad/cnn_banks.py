@@ -24,13 +24,15 @@ class TubeBank(Bank):
                  size:int|None=None, # crop side fed to the encoder (None: the encoder's `input_size`)
                 ):
         super().__init__(ratio)
-        self.c_out, self.size = check_range('c_out', c_out, 1, None, int), None if size is None else check_range('size', size, 8, None, int)
+        self.c_out = check_range('c_out', c_out, 1, None, int)
+        self.size = None if size is None else check_range('size', size, 8, None, int)
 
     def features(self, clip:Clip) -> torch.Tensor:
         "F of the clip's objects, (N, C', T, 28, 28), shared by the memories with the same crop side and C'."
         enc = clip.encoder; s = self.size or enc.input_size
         def make():
-            return object_features(enc, crop_tubes(clip.frames, clip.objects.squares, size=s), c_out=min(self.c_out, sum(enc.channels.values())), size=s)
+            return object_features(enc, crop_tubes(clip.frames, clip.objects.squares, size=s),
+                                   c_out=min(self.c_out, sum(enc.channels.values())), size=s)
         return clip.cached(('tubes', s, self.c_out), make)
     def extract(self, clip): return self.from_features(self.features(clip))
 
@@ -40,7 +42,7 @@ class SpatialBank(TubeBank):
     def from_features(self, F): return spatial_vectors(F)
 
 class TemporalBank(TubeBank):
-    "VPC's temporal memory: feature differences of consecutive frames, mean over space in the memory, max when compared."
+    "VPC's temporal memory: consecutive frames' feature differences, mean over space when stored, max when compared."
     name = 'temporal'
     def from_features(self, F): return torch.cat([temporal_vectors(F, 'mean'), temporal_vectors(F, 'max')], -1)
     def vectors(self, x, query=False):
@@ -65,7 +67,8 @@ def appearance_vectors(encoder, # a `FeatureEncoder`
     "Tight appearance: each box's crop resized to `size`, maps averaged over space and concatenated: (N, 1, D)."
     D = sum(encoder.channels.values()); s = size or encoder.input_size
     if len(boxes) == 0: return torch.zeros(0, 1, D)
-    crops = np.stack([cv2.resize(frame_rgb[y1:max(y2, y1+1), x1:max(x2, x1+1)], (s, s), interpolation=cv2.INTER_LINEAR) for x1, y1, x2, y2 in boxes])
+    crops = np.stack([cv2.resize(frame_rgb[y1:max(y2, y1+1), x1:max(x2, x1+1)], (s, s), interpolation=cv2.INTER_LINEAR)
+                      for x1, y1, x2, y2 in boxes])
     x = torch.from_numpy(crops).permute(0, 3, 1, 2).float().div_(255.)
     return torch.cat([m.mean((2, 3)) for m in encoder.forward_maps(x)], 1).cpu()[:, None]
 

@@ -23,7 +23,7 @@ def square_boxes(boxes, # (K, 4) x1, y1, x2, y2 in pixels
                  f:float=1.0, # enlargement: width and height become (2f-1) times larger
                  min_side:int=4, # smallest side of a returned box, pixels
                 ) -> np.ndarray:
-    "Widen boxes by (2f-1), make them square and shift them inside the frame; int (K, 4) x1, y1, x2, y2 (exclusive ends)."
+    "Widen boxes by (2f-1), make them square and shift them inside the frame: int (K, 4) x1, y1, x2, y2 (end excluded)."
     check_range('f', f, 0.5, None)
     b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     H, W = frame_hw
@@ -74,11 +74,12 @@ class MotionDetector:
         return m.astype(bool)
 
     def detect(self, frame_gray:np.ndarray, background:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        "Tight boxes (K, 4) x1, y1, x2, y2 of the moving objects, and the (H, W) component label image (0 = background)."
+        "Tight boxes (K, 4) x1, y1, x2, y2 of the moving objects and the (H, W) component label image (0: background)."
         m = self.mask(frame_gray, background)
         n, lab, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
         keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= self.min_area * m.size]
-        boxes = np.array([[stats[i, 0], stats[i, 1], stats[i, 0] + stats[i, 2], stats[i, 1] + stats[i, 3]] for i in keep],
+        boxes = np.array([[stats[i, 0], stats[i, 1], stats[i, 0] + stats[i, 2], stats[i, 1] + stats[i, 3]]
+                          for i in keep],
                          dtype=np.int64).reshape(-1, 4)
         relab = np.zeros(n, np.int32); relab[keep] = np.arange(1, len(keep) + 1)
         return boxes, relab[lab]
@@ -87,14 +88,15 @@ class MotionDetector:
 YOLOV5_REPO = 'ultralytics/yolov5'
 
 def load_yolov5(variant:str='yolov5l', # yolov5n / s / m / l / x
-                repo:str=YOLOV5_REPO, # torch.hub repository ('owner/name[:ref]'), or a local folder with `source='local'`
+                repo:str=YOLOV5_REPO, # torch.hub repository ('owner/name[:ref]'), or a folder with `source='local'`
                 source:str='github', # torch.hub's source: 'github' or 'local'
                ):
-    "YOLOv5 with COCO weights from torch.hub, the repository trusted without asking; a clear error when `ultralytics` is missing."
+    "YOLOv5 with COCO weights from torch.hub (repository trusted); a clear error when `ultralytics` is missing."
     try: return torch.hub.load(repo, variant, pretrained=True, trust_repo=True, source=source)
     except ModuleNotFoundError as e:
         if (e.name or '').split('.')[0] != 'ultralytics': raise
-        raise ImportError('detector: YOLOv5 from torch.hub needs the `ultralytics` package, which its hubconf.py imports: '
+        raise ImportError('detector: YOLOv5 from torch.hub needs the `ultralytics` package, which its hubconf.py '
+                          'imports: '
                           'pip install "akt_vpc[colab]" (or pip install ultralytics)') from e
 
 # %% ../../nbs/anomaly_detection/11_objects.ipynb #ea9d8bcd
@@ -172,7 +174,8 @@ def clip_objects(video:Video, # the video
         if background is None: background = detector.background(video)
         for s in starts:
             boxes, lab = detector.detect(video.frame(s + T // 2, gray=True), background)
-            out.append(ClipObjects(int(s), boxes, square_boxes(boxes, lab.shape, f), [lab == i + 1 for i in range(len(boxes))]))
+            masks = [lab == i + 1 for i in range(len(boxes))]
+            out.append(ClipObjects(int(s), boxes, square_boxes(boxes, lab.shape, f), masks))
         return out
     bs = getattr(detector, 'batch_size', 1)
     for k in range(0, len(starts), bs):  # middle frames of `batch_size` clips at once

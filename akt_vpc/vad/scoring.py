@@ -18,27 +18,32 @@ def smooth(scores:np.ndarray, # frame scores of one video
            sigma:float, # Gaussian sigma in frames (0: none)
           ) -> np.ndarray:
     "Gaussian smoothing of one video's frame scores (edges repeat the end values)."
-    return gaussian_filter1d(np.asarray(scores, np.float64), sigma, mode='nearest') if sigma > 0 else np.asarray(scores, np.float64)
+    x = np.asarray(scores, np.float64)
+    return gaussian_filter1d(x, sigma, mode='nearest') if sigma > 0 else x
 
 class Scorer:
-    "The memories fitted on precomputed features (`VideoFeatures`); smoothed frame scores per memory, and their leave-one-training-video-out scores."
+    "Memories fitted on precomputed `VideoFeatures`: smoothed frame scores per memory and leave-one-video-out scores."
     def __init__(self, banks:list, # `Bank` objects
                  T:int=5, # clip length of the features
                  sigma:float=3., # Gaussian smoothing of frame scores, frames
                  power_n:float=1., # clip-score exponent
                 ):
-        self.banks, self.T, self.sigma, self.power_n = list(banks), T, check_range('sigma', sigma, 0, None), check_range('power_n', power_n, 1e-6, None)
+        self.banks, self.T = list(banks), T
+        self.sigma, self.power_n = check_range('sigma', sigma, 0, None), check_range('power_n', power_n, 1e-6, None)
         self.loo = {}
 
     def frame_scores(self, bank:Bank, feats, exclude:int|None=None) -> np.ndarray:
         "Smoothed frame scores of one video in one memory (`exclude`: leave out that training video)."
-        if bank.name not in feats.clips: raise ValueError(f"feats: video {feats.name!r} has no features of the {bank.name!r} memory")
-        cs = np.array([d.max() ** self.power_n if len(d) else 0. for d in bank.distances(feats.clips[bank.name], exclude)])
+        if bank.name not in feats.clips:
+            raise ValueError(f"feats: video {feats.name!r} has no features of the {bank.name!r} memory")
+        dist = bank.distances(feats.clips[bank.name], exclude)
+        cs = np.array([d.max() ** self.power_n if len(d) else 0. for d in dist])
         return smooth(frame_scores(cs, feats.n_frames, self.T), self.sigma)
 
     def fit(self, feats:list) -> Scorer:
         "Fit every memory on the training videos' features and keep their leave-one-video-out frame scores."
-        if len(feats) < 2: raise ValueError(f"train_videos: leave-one-video-out normalisation needs at least 2 training videos, got {len(feats)}")
+        if len(feats) < 2: raise ValueError("train_videos: leave-one-video-out normalisation needs at least 2 training "
+                                            f"videos, got {len(feats)}")
         for b in self.banks:
             b.fit([f.clips[b.name] for f in feats])
             self.loo[b.name] = [self.frame_scores(b, f, exclude=i) for i, f in enumerate(feats)]
@@ -46,7 +51,8 @@ class Scorer:
 
     def score(self, feats) -> dict:
         "Smoothed frame scores of one video, per memory."
-        if any(b.memory is None for b in self.banks): raise ValueError("VideoPatchCore: call fit(...) before score(...)")
+        if any(b.memory is None for b in self.banks):
+            raise ValueError("VideoPatchCore: call fit(...) before score(...)")
         return {b.name: self.frame_scores(b, feats) for b in self.banks}
 
 # %% ../../nbs/anomaly_detection/13c_scoring.ipynb #70a6c0b1

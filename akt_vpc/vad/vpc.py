@@ -26,9 +26,10 @@ __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VP
            'VideoPatchCore']
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #18682bf5
-ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
-CIFAR_ENCODERS = {'cifar-resnet20': 10, 'cifar100-resnet20': 100} # the pretrained ResNet-20s by name: classes of their data set
-CIFAR_SIDE = 64 # crops and frames fed to the CIFAR ResNet-20s (validated against their 32 px training size: 64 scored higher)
+ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>',
+            'ascnet:<checkpoint>')
+CIFAR_ENCODERS = {'cifar-resnet20': 10, 'cifar100-resnet20': 100} # the pretrained ResNet-20s: classes of their data set
+CIFAR_SIDE = 64 # crops and frames fed to the CIFAR ResNet-20s (validated against their 32 px training size)
 
 def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
                 ):
@@ -43,14 +44,15 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
             except OSError as e:  # no shared copy and no network: say what to do instead
                 raise FileNotFoundError(f"encoder: {name!r} needs the CIFAR-{k} ResNet-20 weights: no shared copy "
                                         f"({rel} under $AKT_VPC_DATA or ../shared/data) and the download "
-                                        f"from {url} failed ({e}). Put the file there, or use banks=MOTION_BANKS (no encoder).") from e
+                                        f"from {url} failed ({e}). Put the file there, or use banks=MOTION_BANKS "
+                                        "(no encoder).") from e
         return CifarResNetEncoder(p, num_classes=k, input_size=CIFAR_SIDE)
     if name == 'cifar-resnet20-random':
         with torch.random.fork_rng(devices=[]):  # seeded weights; the caller's random state is left as it was
             torch.manual_seed(0); return CifarResNetEncoder(None, input_size=CIFAR_SIDE)
     if name == 'clip-rn101': return ClipRN101Encoder()
     if isinstance(name, str) and name.startswith('torchvision:'): return TorchvisionEncoder(name.split(':', 1)[1])
-    if isinstance(name, str) and name.startswith('ascnet:'):  # a checkpoint of `akt_vpc.vad.ascnet`'s trainer (self-supervised, no download)
+    if isinstance(name, str) and name.startswith('ascnet:'):  # a checkpoint of `akt_vpc.vad.ascnet`'s trainer
         from akt_vpc.vad.ascnet import ASCNetEncoder
         return ASCNetEncoder.from_checkpoint(name.split(':', 1)[1])
     raise ValueError(f"encoder: expected one of {list(ENCODERS)}, got {name!r}")
@@ -68,10 +70,11 @@ def detector_spec(detector, # a name of `DETECTORS`, a (name, settings) pair, or
     return name, (det.config() if hasattr(det, 'config') else {}), det
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #1e5e08c8
-BANKS = {b.name: b for b in (SpatialBank, TemporalBank, HighlevelBank, MotionBank, FlowGridBank, AppearanceBank, ShapeBank, HogBank)}
+BANKS = {b.name: b for b in (SpatialBank, TemporalBank, HighlevelBank, MotionBank, FlowGridBank, AppearanceBank,
+                             ShapeBank, HogBank)}
 CNN_BANKS = tuple(n for n, b in BANKS.items() if 'encoder' in b.needs) # the memories that need an encoder
 VPC_BANKS = ('spatial', 'temporal', 'highlevel') # the reference's three memories
-DEFAULT_BANKS = ('motion', 'flowgrid', 'spatial', 'appearance') # the default, chosen by label-free validation (akt_vpc.vad.validation)
+DEFAULT_BANKS = ('motion', 'flowgrid', 'spatial', 'appearance') # the default, chosen by label-free validation
 MOTION_BANKS = ('motion', 'flowgrid') # the memories that need no encoder (no weights to load or download)
 
 def make_banks(banks, # names of `BANKS` or `Bank` objects
@@ -82,7 +85,8 @@ def make_banks(banks, # names of `BANKS` or `Bank` objects
         if not isinstance(b, Bank): check_choice('banks', b, list(BANKS)); b = BANKS[b]()
         out.append(b)
     names = [b.name for b in out]
-    if not out or len(set(names)) < len(names): raise ValueError(f"banks: expected distinct memories, at least one, got {names}")
+    if not out or len(set(names)) < len(names):
+        raise ValueError(f"banks: expected distinct memories, at least one, got {names}")
     return out
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #5d39f7cb
@@ -102,7 +106,8 @@ def merge_features(feats:list, # `VideoFeatures` of some videos
     if len(feats) != len(other) or any(a.name != b.name for a, b in zip(feats, other)):
         raise ValueError(f"other: expected the features of the same {len(feats)} videos in the same order, "
                          f"got {[b.name for b in other][:4]}...")
-    return [VideoFeatures(a.name, a.n_frames, {**a.clips, **{k: b.clips[k] for k in banks}}) for a, b in zip(feats, other)]
+    return [VideoFeatures(a.name, a.n_frames, {**a.clips, **{k: b.clips[k] for k in banks}})
+            for a, b in zip(feats, other)]
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #aed45083
 def middle_objects(detector, # a detector (`akt_vpc.vad.objects`)
