@@ -92,7 +92,7 @@ class _BankBase:
 
 # %% ../../nbs/anomaly_detection/13a_banks.ipynb #0c15dd7f
 class Bank(_BankBase):
-    "One memory of normal vectors: a coreset of training vectors and each object's distance to it (subclasses: `extract`)."
+    "A memory of normal vectors: a coreset of training vectors, each object's distance to it (subclasses: `extract`)."
     def __init__(self, ratio:float=1.0, # coreset fraction of each training video's vectors, in (0, 1]
                 ):
         self.ratio = check_range('ratio', ratio, 1e-6, 1.0)
