@@ -8,7 +8,7 @@ import argparse, json, sys, time
 import torch
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'quant_demo', 'format_table', 'run_vad', 'CLIError', 'build_parser', 'main']
+__all__ = ['USER_ERRORS', 'quant_demo', 'format_table', 'CLIError', 'build_parser', 'main']
 
 # %% ../nbs/shared/30_cli.ipynb #29fad1b8
 def quant_demo(epochs:int=15, # training epochs of the full-precision model
@@ -32,67 +32,6 @@ def format_table(table:dict[str, float], title:str='') -> str:
     w = max(len(k) for k in table)
     lines = ([title] if title else []) + [f"{'setting':<{w}}  top-1 %", '-' * (w + 10)]
     return '\n'.join(lines + [f'{k:<{w}}  {v:7.2f}' for k, v in table.items()])
-
-# %% ../nbs/shared/30_cli.ipynb #2fa7da43
-def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `VideoDataset`
-            detector:str='motion', # 'motion' or 'yolov5'
-            encoder:str='cifar-resnet20', # see `ENCODERS`
-            T:int|None=None, # clip length (None: `VideoPatchCore`'s default)
-            ratios:dict|float|None=None, # coreset fraction: one for every memory that keeps a coreset, or per memory name
-            banks=None, # memories to build (None: `akt_vpc.vad.vpc.DEFAULT_BANKS`)
-            sigma:float|None=None, # frame-score smoothing (None: `VideoPatchCore`'s default)
-            weights:dict|None=None, # fusion weights (None: equal)
-            out_dir='runs/vad', # where files are written (None: nothing written)
-            figures:bool=True, # write a score figure per test video
-            threads:int|None=1, # torch / OpenCV threads (None: leave as is)
-            device='auto', # where the encoder and detector run ('auto': cuda when available)
-            **dataset_kwargs, # passed to `load_dataset` (e.g. street_scene's n_train, seed)
-           ) -> dict:
-    "Fit VideoPatchCore on a data set's training videos, score its test videos, write scores and a summary; returns the summary."
-    import cv2
-    import numpy as np
-    from pathlib import Path
-    from akt_vpc.vad.datasets import load_dataset
-    from akt_vpc.core import peak_memory_mb
-    from akt_vpc.vad.vpc import VideoPatchCore, DEFAULT_BANKS, BANKS
-    from akt_vpc.vad.metrics import evaluate_scores, micro_auc
-    import matplotlib.pyplot as plt
-    from akt_vpc.vad.plots import anomaly_curve
-    if threads is not None:
-        torch.set_num_threads(threads); cv2.setNumThreads(threads)
-    ds = load_dataset(dataset, **dataset_kwargs)
-    if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
-    given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest keeps VideoPatchCore's defaults
-    names = DEFAULT_BANKS if banks is None else banks
-    if ratios is not None:  # memories with a coreset take their fraction; the others (the flow grid keeps every cell) have no `ratio`
-        r = ratios if isinstance(ratios, dict) else {b: ratios for b in names if 'ratio' in BANKS[b]().config()}
-        names = [BANKS[b](ratio=r[b]) if b in r else b for b in names]
-    vpc = VideoPatchCore(banks=names, detector=detector, encoder=encoder, weights=weights, device=device, **given)
-    t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
-    t0 = time.time(); out = vpc.score(ds.test); t_score = time.time() - t0
-    n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
-    summary = dict(dataset=ds.name, n_train_videos=len(ds.train), n_test_videos=len(ds.test), train_frames=n_tr, test_frames=n_te,
-                   config=vpc.config(), normalisation='z-scores from leave-one-training-video-out frame scores (no test labels)',
-                   unscored_frames='the last len % T frames of a video take the score of its last clip',
-                   fit_seconds=t_fit, score_seconds=t_score, fit_fps=n_tr / t_fit, score_fps=n_te / t_score,
-                   threads=threads, peak_memory_mb=peak_memory_mb())
-    if all(v.labels is not None for v in ds.test):
-        labels = [v.labels for v in ds.test]
-        summary['fixed'] = evaluate_scores(out['fused'], labels)
-        summary['per_bank_micro_auc'] = {b: micro_auc(out['z'][b], labels) for b in vpc.names}
-        summary['videos'] = out['names']
-    if out_dir is not None:
-        out_dir = Path(out_dir); (out_dir/'scores').mkdir(parents=True, exist_ok=True)
-        for name, s in zip(out['names'], out['fused']): np.save(out_dir/'scores'/f'{name}.npy', s.astype(np.float32))
-        vpc.save(out_dir/'model.safetensors')
-        if figures:
-            (out_dir/'figures').mkdir(exist_ok=True)
-            for i, v in enumerate(ds.test):
-                fig = anomaly_curve(out['fused'][i], v.labels, title=v.name, bank_scores={b: out['z'][b][i] for b in vpc.names})
-                fig.savefig(out_dir/'figures'/f'{v.name}.png', dpi=90); plt.close(fig)
-        summary['out_dir'] = str(out_dir)
-        (out_dir/'summary.json').write_text(json.dumps(summary, indent=1))
-    return summary
 
 # %% ../nbs/shared/30_cli.ipynb #f406ee4a
 def _bits_pairs(s:str):
@@ -225,11 +164,12 @@ def _run(args:argparse.Namespace) -> int:
         res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
                       warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
                       download=args.download, fp_epochs=args.fp_epochs)
+        out = res.to_dict()
         if args.export:
             from akt_vpc.zsq.export import export_zsq_run
-            res['onnx'] = str(export_zsq_run(res, args.export))
-        _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc') if k in res},
-                                            f"{args.model} on {res['dataset']}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
+            out['onnx'] = str(export_zsq_run(out, args.export))
+        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
+                                            f"{args.model} on {res.dataset}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
     elif args.command == 'reconstruct':
         from akt_vpc.zsq.reconstruct_run import run_reconstruction
         w, a = _one_pair(args.bits)
@@ -237,20 +177,20 @@ def _run(args:argparse.Namespace) -> int:
                                  iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
                                  bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
                                  download=args.download, fp_epochs=args.fp_epochs)
-        qmodel = res.pop('qmodel')
+        out = res.to_dict()
         if args.export:
             from akt_vpc.zsq.export import export_onnx
-            res['onnx'] = str(export_onnx(qmodel, args.export))
-        _print(res, args.json, format_table({k: res[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
-                                            f"{args.model} on {res['dataset']}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
+            out['onnx'] = str(export_onnx(res.qmodel, args.export))
+        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
+                                            f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
     elif args.command == 'vad':
         from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
+        from akt_vpc.vad.run import run_vad
         banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
         res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
                       ratios=args.ratio, out_dir=args.out, device=args.device, check_masks=args.check_masks)
-        fixed = res.get('fixed', {})
-        _print(res, args.json, f"{res['dataset']}: micro AUC {fixed.get('micro', float('nan')):.3f}, macro AUC "
-                               f"{fixed.get('macro', float('nan')):.3f} (fixed parameters); outputs in {args.out}")
+        _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC "
+                                         f"{res.macro_auc:.3f} (fixed parameters); outputs in {args.out}")
     elif args.command == 'ascnet':
         from akt_vpc.vad.datasets import load_dataset
         from akt_vpc.vad.ascnet_train import ASCNetTrainer
@@ -266,12 +206,12 @@ def _run(args:argparse.Namespace) -> int:
     elif args.command == 'demo':
         from akt_vpc.zsq.train import zsq_demo
         from akt_vpc.vad.vpc import MOTION_BANKS
+        from akt_vpc.vad.run import run_vad
         z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
         v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
-        fixed = v.get('fixed', {})
-        print(f"VideoPatchCore on the generated street scene ({v['n_test_videos']} test videos): micro AUC "
-              f"{fixed.get('micro', float('nan')):.3f}, macro AUC {fixed.get('macro', float('nan')):.3f}; scores and figures in {args.out}")
-        if args.json: print(json.dumps(dict(zsq=z, vad=v), indent=1, default=str))
+        print(f"VideoPatchCore on the generated street scene ({v.n_test_videos} test videos): micro AUC "
+              f"{v.micro_auc:.3f}, macro AUC {v.macro_auc:.3f}; scores and figures in {args.out}")
+        if args.json: print(json.dumps(dict(zsq=z.to_dict(), vad=v.to_dict()), indent=1, default=str))
     print(f'({time.time() - t0:.0f} s)', file=sys.stderr)
     return 0
 

@@ -72,10 +72,10 @@ def evaluate(ds, encoder, name:str, dry:bool) -> dict:
     vpc = VideoPatchCore(banks=VPC_BANKS, encoder=encoder)
     t0 = time.time(); vpc.fit(train); t_fit = time.time() - t0
     t0 = time.time(); out = vpc.score(test); t_score = time.time() - t0
-    fused = evaluate_scores(out['fused'], labels)
-    per = {b: evaluate_scores(out['z'][b], labels) for b in vpc.banks}
+    fused = evaluate_scores(out.fused, labels)
+    per = {b: evaluate_scores(out.z[b], labels) for b in vpc.banks}
     return dict(encoder=name, micro_auc=fused['micro'], macro_auc=fused['macro'], macro_rule=fused['macro_rule'],
-                per_video_auc=dict(zip(out['names'], fused['per_video'])),
+                per_video_auc=dict(zip(out.names, fused['per_video'])),
                 per_bank_micro_auc={b: r['micro'] for b, r in per.items()}, per_bank_macro_auc={b: r['macro'] for b, r in per.items()},
                 channels=dict(vpc.encoder.channels), input_size=vpc.encoder.input_size,
                 fit_seconds=t_fit, score_seconds=t_score, memory_sizes={b: len(m) for b, m in vpc.memories.items()},

@@ -26,8 +26,8 @@ feats = lambda vs: [vpc.features(v) for v in vs]
 t0, c0 = time.time(), time.process_time(); ftr = feats(ds.train); vpc.fit_features(ftr); t_fit, c_fit = time.time() - t0, time.process_time() - c0
 t0, c0 = time.time(), time.process_time(); fte = feats(ds.test); out = vpc.score(fte); t_score, c_score = time.time() - t0, time.process_time() - c0
 peak = peak_memory_mb()
-np.savez(sys.argv[1], fused=np.concatenate(out['fused']), lengths=[len(s) for s in out['fused']],
-         **{'z_' + b: np.concatenate(out['z'][b]) for b in out['z']})
+np.savez(sys.argv[1], fused=np.concatenate(out.fused), lengths=[len(s) for s in out.fused],
+         **{'z_' + b: np.concatenate(out.z[b]) for b in out.z})
 if sys.argv[2] == 'cache':  # after the measurement: the features, stored for bench/vpc_cross_video.py (its import of sklearn is not measured)
     from pathlib import Path
     from akt_vpc.vad.validation import feature_key

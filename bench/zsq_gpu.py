@@ -96,9 +96,8 @@ def reconstruction_runs(a, fp, test, device, res) -> list:
         for akt in (False, True):
             t0 = time.time()
             r = run_reconstruction(fp, test, w_bits=bits, a_bits=bits, akt=akt, device=device, seed=a.seed, **budget)
-            r.pop('qmodel')
-            rows.append(dict(r, bits=f'W{bits}A{bits}', akt=akt, wall_s=round(time.time() - t0, 1),
-                             gain_over_start=round(r['last_acc'] - r['quantized_only_acc'], 2)))
+            rows.append(dict(r.to_dict(), bits=f'W{bits}A{bits}', akt=akt, wall_s=round(time.time() - t0, 1),
+                             gain_over_start=round(r.last_acc - r.quantized_only_acc, 2)))
             a.out.write_text(json.dumps(res, indent=1)); print(json.dumps(rows[-1]), flush=True)
     return rows
 

@@ -37,8 +37,8 @@ def test_run_zsq_module_on_torchvision_cifar10(offline_colab):
     from akt_vpc.zsq.train import run_zsq
     torch.manual_seed(0)
     out = run_zsq(resnet20(), dataset='cifar10', iterations=2, warmup_iterations=1, batch_size=4, device='cpu', calib_batches=1)
-    assert (out['model'], out['dataset'], out['finished']) == ('CifarResNet', 'cifar10', True)
-    assert 0 <= out['fp_acc'] <= 100
+    assert (out.model, out.dataset, out.finished) == ('CifarResNet', 'cifar10', True)
+    assert 0 <= out.fp_acc <= 100 and isinstance(out.qmodel, torch.nn.Module)
     assert any('cifar-10-python.tar.gz served' in s for s in offline_colab), offline_colab
     assert (Path(os.environ['AKT_VPC_CACHE'])/'data'/'cifar-10-batches-py'/'test_batch').exists()
 

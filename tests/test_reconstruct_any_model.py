@@ -41,7 +41,7 @@ def test_reconstruct_and_export(arch, size, a_bits, n_blocks, tmp_path):
     fp = _with_bn_stats(_model(arch), size)
     test = TensorDataset(torch.randn(16, 3, size, size), torch.randint(0, 10, (16,)))
     res = run_reconstruction(fp, test, a_bits=a_bits, **TINY)
-    q = res['qmodel']
+    q = res.qmodel
     assert len(default_blocks(fp)) == n_blocks and q.image_shape == (3, size, size)
     rounded = [m.wq for m in q.modules() if hasattr(m, 'wq')]
     assert rounded and all(isinstance(r, AdaRoundQuantizer) and not r.soft for r in rounded)  # every weight layer reconstructed

@@ -13,21 +13,36 @@ import torch.nn.functional as F
 from ..core import check_range
 from .video import Video
 # the encoder, its checkpoints and its VPC wrapper, importable from here too
-from .ascnet_encoder import (STAGES, VIDEO_MEAN, VIDEO_STD, CKPT_FORMAT, check_clips, TimeReplicateConv3d, Block3d,
-    VideoEncoder3D, read_checkpoint, TimeMean, StillClipStages, ASCNetEncoder)
-_all_ = ['STAGES', 'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips', 'TimeReplicateConv3d', 'Block3d', 'VideoEncoder3D',
-         'read_checkpoint', 'TimeMean', 'StillClipStages', 'ASCNetEncoder']
+from .ascnet_encoder import (STAGES, VIDEO_MEAN, VIDEO_STD, CKPT_FORMAT, check_clips, TimeReplicateConv3d,
+    Block3d, VideoEncoder3D, read_checkpoint, TimeMean, StillClipStages, ASCNetEncoder)
+_all_ = ['STAGES', 'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips', 'TimeReplicateConv3d', 'Block3d',
+         'VideoEncoder3D', 'read_checkpoint', 'TimeMean', 'StillClipStages', 'ASCNetEncoder']
 
 # %% auto #0
-__all__ = ['mlp', 'ASCNet', 'consistency_loss', 'ClipBatch', 'ClipSampler', 'AppearanceQueue', 'ascnet_losses', 'STAGES',
-           'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips', 'TimeReplicateConv3d', 'Block3d', 'VideoEncoder3D',
-           'read_checkpoint', 'TimeMean', 'StillClipStages', 'ASCNetEncoder']
+__all__ = ['mlp', 'ema_update', 'ASCNet', 'consistency_loss', 'ClipBatch', 'random_box', 'ClipSampler', 'best_partners',
+           'AppearanceQueue', 'ascnet_losses', 'STAGES', 'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips',
+           'TimeReplicateConv3d', 'Block3d', 'VideoEncoder3D', 'read_checkpoint', 'TimeMean', 'StillClipStages',
+           'ASCNetEncoder']
 
 # %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #8862a1a7
-def mlp(cin:int, hidden:int, cout:int) -> nn.Sequential:
+def mlp(cin:int, # input size
+        hidden:int, # hidden size
+        cout:int, # output size
+       ) -> nn.Sequential:
     "Linear -> BatchNorm1d -> ReLU -> Linear."
     return nn.Sequential(nn.Linear(cin, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, cout))
 
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #7381beb1
+@torch.no_grad()
+def ema_update(target:nn.Module, # the momentum copy (changed in place)
+               online:nn.Module, # the trained module of the same structure
+               tau:float, # momentum: theta' <- tau theta' + (1 - tau) theta
+              ):
+    "One EMA step of `target`'s parameters towards `online`'s; buffers copied."
+    for pt, po in zip(target.parameters(), online.parameters()): pt.mul_(tau).add_(po.detach(), alpha=1 - tau)
+    for bt, bo in zip(target.buffers(), online.buffers()): bt.copy_(bo)
+
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #a8898e98
 class ASCNet(nn.Module):
     "Online encoder, appearance/speed heads and predictors, and a momentum (EMA) target of encoder and heads."
     def __init__(self, widths=(16, 32, 64, 128), # encoder stage widths
@@ -36,7 +51,8 @@ class ASCNet(nn.Module):
                  tau:float=0.99, # momentum of the target: theta' <- tau theta' + (1 - tau) theta
                 ):
         super().__init__()
-        check_range('dim', dim, 1, None, int); check_range('hidden', hidden, 1, None, int); check_range('tau', tau, 0., 1.)
+        check_range('dim', dim, 1, None, int); check_range('hidden', hidden, 1, None, int)
+        check_range('tau', tau, 0., 1.)
         self.tau = float(tau)
         self.encoder = VideoEncoder3D(widths)
         self.app_head, self.speed_head = mlp(self.encoder.dim, hidden, dim), mlp(self.encoder.dim, hidden, dim)
@@ -63,17 +79,15 @@ class ASCNet(nn.Module):
     @torch.no_grad()
     def update_target(self):
         "One EMA step of the target towards the online encoder and heads."
-        for name in ('encoder', 'app_head', 'speed_head'):
-            online, target = getattr(self, name), self.target[name]
-            for pt, po in zip(target.parameters(), online.parameters()): pt.mul_(self.tau).add_(po.detach(), alpha=1 - self.tau)
-            for bt, bo in zip(target.buffers(), online.buffers()): bt.copy_(bo)
+        for name in ('encoder', 'app_head', 'speed_head'): ema_update(self.target[name], getattr(self, name), self.tau)
 
 # %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #07b82164
 def consistency_loss(p:torch.Tensor, # online predictions (N, D)
                      z:torch.Tensor, # target embeddings (N, D); detached here
                     ) -> torch.Tensor:
     "Mean normalised squared L2 distance 2 - 2 cos(p, z) with a stop-gradient on `z`; 0 for N = 0."
-    if p.shape != z.shape or p.ndim != 2: raise ValueError(f"z: expected the shape of p {tuple(p.shape)} (N, D), got {tuple(z.shape)}")
+    if p.shape != z.shape or p.ndim != 2:
+        raise ValueError(f"z: expected the shape of p {tuple(p.shape)} (N, D), got {tuple(z.shape)}")
     if len(p) == 0: return p.sum() * 0
     return (2 - 2 * F.cosine_similarity(p, z.detach(), dim=1, eps=1e-8)).mean()
 
@@ -88,32 +102,43 @@ class ClipBatch:
     boxes:torch.Tensor # (B, 4) crop box (x0, y0, x1, y1) in (resized) frame pixels, x1/y1 exclusive
 
 # %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #a6bb280b
-class ClipSampler:
-    "Pairs of clips of the same video at two speeds, from a list of `Video`s (see `ClipBatch`)."
-    def __init__(self, videos, # a non-empty list of `akt_vpc.vad.video.Video`
-                 T:int=8, # frames per clip, >= 2
-                 size:int=64, # side of the square clips
-                 strides=(1, 2), # frame strides (playback speeds); each sample uses two different ones
-                 crop=(0.5, 1.0), # range of the crop side as a fraction of the shorter frame side
-                 frame_size:tuple|None=None, # (H, W) frames are resized to on loading; None: as stored
-                 cache:bool=True, # keep loaded frames in memory
-                 seed:int=0, # seed of the sampler's generator
-                ):
-        self.videos = list(videos) if videos is not None else []
-        if not self.videos: raise ValueError("videos: expected a non-empty list of Video, got none")
-        if not all(isinstance(v, Video) for v in self.videos): raise ValueError("videos: expected akt_vpc.vad.video.Video objects")
-        self.T, self.size = check_range('T', T, 2, None, int), check_range('size', size, 8, None, int)
-        self.strides = tuple(strides)
-        if len(set(self.strides)) < 2 or any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in self.strides):
-            raise ValueError(f"strides: expected at least two different positive ints, got {strides!r}")
-        if len(crop) != 2 or not 0 < crop[0] <= crop[1] <= 1: raise ValueError(f"crop: expected (lo, hi) with 0 < lo <= hi <= 1, got {crop!r}")
-        self.crop, self.frame_size, self.cache = tuple(map(float, crop)), frame_size, cache
-        need = (self.T - 1) * max(self.strides) + 1
-        short = [v.name for v in self.videos if len(v) < need]
-        if short: raise ValueError(f"videos: {short} have fewer than {need} frames, the span of a clip of T={T} at stride {max(self.strides)}")
-        self.generator = torch.Generator().manual_seed(seed)
-        self._frames = {}
+def _check_sampler(videos, # a non-empty list of `akt_vpc.vad.video.Video`
+                   T:int, # frames per clip, >= 2
+                   size:int, # side of the square clips
+                   strides, # frame strides; at least two different positive ints
+                   crop, # (lo, hi) range of the crop side as a fraction of the shorter frame side
+                  ) -> tuple:
+    "(videos, T, size, strides, crop) of a `ClipSampler`, checked, as a list, ints, a tuple and floats."
+    videos = list(videos) if videos is not None else []
+    if not videos: raise ValueError("videos: expected a non-empty list of Video, got none")
+    if not all(isinstance(v, Video) for v in videos):
+        raise ValueError("videos: expected akt_vpc.vad.video.Video objects")
+    T, size = check_range('T', T, 2, None, int), check_range('size', size, 8, None, int)
+    st = tuple(strides)
+    if len(set(st)) < 2 or any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in st):
+        raise ValueError(f"strides: expected at least two different positive ints, got {strides!r}")
+    if len(crop) != 2 or not 0 < crop[0] <= crop[1] <= 1:
+        raise ValueError(f"crop: expected (lo, hi) with 0 < lo <= hi <= 1, got {crop!r}")
+    need = (T - 1) * max(st) + 1
+    short = [v.name for v in videos if len(v) < need]
+    if short: raise ValueError(f"videos: {short} have fewer than {need} frames, the span of a clip of T={T} "
+                               f"at stride {max(st)}")
+    return videos, T, size, st, tuple(map(float, crop))
 
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #0c82242f
+def random_box(H:int, W:int, # frame size
+               crop:tuple, # (lo, hi) range of the side as a fraction of min(H, W)
+               g:torch.Generator, # the source of randomness
+              ) -> tuple[int, int, int, int]:
+    "A random square crop box (x0, y0, x1, y1) inside an H x W frame, x1/y1 exclusive."
+    side = max(1, round(min(H, W) * (crop[0] + (crop[1] - crop[0]) * float(torch.rand(1, generator=g)))))
+    x0 = int(torch.randint(W - side + 1, (1,), generator=g))
+    y0 = int(torch.randint(H - side + 1, (1,), generator=g))
+    return (x0, y0, x0 + side, y0 + side)
+
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #6c35185a
+class _CachedFrames:
+    "Frames of `self.videos`, resized on loading to `self.frame_size` and kept in memory when `self.cache`."
     def frame(self, v:int, i:int) -> np.ndarray:
         "Frame `i` of video `v` as uint8 RGB (H, W, 3), resized to `frame_size`, from the cache when there."
         key = (v, i)
@@ -125,35 +150,66 @@ class ClipSampler:
     def clip(self, v:int, frames, box) -> torch.Tensor:
         "Frames `frames` of video `v`, cropped to `box` and resized: (3, T, size, size) in [0, 1]."
         x0, y0, x1, y1 = (int(b) for b in box)
-        x = torch.from_numpy(np.stack([self.frame(v, int(i))[y0:y1, x0:x1] for i in frames])).permute(0, 3, 1, 2).float() / 255
+        crops = np.stack([self.frame(v, int(i))[y0:y1, x0:x1] for i in frames])
+        x = torch.from_numpy(crops).permute(0, 3, 1, 2).float() / 255
         x = F.interpolate(x, size=(self.size, self.size), mode='bilinear', align_corners=False, antialias=True)
         return x.transpose(0, 1).clamp(0, 1)
 
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #dfe1703f
+class ClipSampler(_CachedFrames):
+    "Pairs of clips of the same video at two speeds, from a list of `Video`s (see `ClipBatch`)."
+    def __init__(self, videos, # a non-empty list of `akt_vpc.vad.video.Video`
+                 T:int=8, # frames per clip, >= 2
+                 size:int=64, # side of the square clips
+                 strides=(1, 2), # frame strides (playback speeds); each sample uses two different ones
+                 crop=(0.5, 1.0), # range of the crop side as a fraction of the shorter frame side
+                 frame_size:tuple|None=None, # (H, W) frames are resized to on loading; None: as stored
+                 cache:bool=True, # keep loaded frames in memory
+                 seed:int=0, # seed of the sampler's generator
+                ):
+        self.videos, self.T, self.size, self.strides, self.crop = _check_sampler(videos, T, size, strides, crop)
+        self.frame_size, self.cache = frame_size, cache
+        self.generator = torch.Generator().manual_seed(seed)
+        self._frames = {}
+
     def _randint(self, hi:int) -> int: return int(torch.randint(hi, (1,), generator=self.generator))
+
+    def _pair(self, v:int) -> tuple:
+        "Two views of video `v` at two different strides in one crop box: (views, strides, frame indices, box)."
+        H, W = self.frame(v, 0).shape[:2]
+        box = random_box(H, W, self.crop, self.generator)
+        st = [self.strides[k] for k in torch.randperm(len(self.strides), generator=self.generator)[:2].tolist()]
+        idx = [torch.arange(self.T) * s + self._randint(len(self.videos[v]) - (self.T - 1) * s) for s in st]
+        return [self.clip(v, i, box) for i in idx], st, idx, box
 
     def sample(self, batch_size:int=16, # samples (videos) in the batch
               ) -> ClipBatch:
         "A batch of clip pairs."
         B, n, g = check_range('batch_size', batch_size, 1, None, int), len(self.videos), self.generator
         video = torch.cat([torch.randperm(n, generator=g) for _ in range(-(-B // n))])[:B]
-        views, strides, frames, boxes = [[], []], [], [[], []], []
-        for v in video.tolist():
-            H, W = self.frame(v, 0).shape[:2]
-            side = max(1, round(min(H, W) * (self.crop[0] + (self.crop[1] - self.crop[0]) * float(torch.rand(1, generator=g)))))
-            x0, y0 = self._randint(W - side + 1), self._randint(H - side + 1)
-            box = (x0, y0, x0 + side, y0 + side)
-            pick = torch.randperm(len(self.strides), generator=g)[:2].tolist()
-            st = [self.strides[k] for k in pick]
-            for k, s in enumerate(st):
-                start = self._randint(len(self.videos[v]) - (self.T - 1) * s)
-                idx = torch.arange(self.T) * s + start
-                views[k].append(self.clip(v, idx, box)); frames[k].append(idx)
-            strides.append(st); boxes.append(box)
-        return ClipBatch(torch.stack([torch.stack(views[0]), torch.stack(views[1])]), video, torch.tensor(strides),
-                         torch.stack([torch.stack(frames[0]), torch.stack(frames[1])]), torch.tensor(boxes))
+        views, strides, frames, boxes = zip(*[self._pair(v) for v in video.tolist()])
+        both = lambda xs: torch.stack([torch.stack([x[k] for x in xs]) for k in range(2)])  # (2, B, ...)
+        return ClipBatch(both(views), video, torch.tensor(strides), both(frames), torch.tensor(boxes))
 
     def state_dict(self) -> dict: return dict(generator=self.generator.get_state())
     def load_state_dict(self, sd:dict): self.generator.set_state(sd['generator'])
+
+# %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #96fc47ba
+def best_partners(app:torch.Tensor, # (N, dim) appearance embeddings of the queries
+                  video:torch.Tensor, stride:torch.Tensor, # (N,) of the queries
+                  cand_app:torch.Tensor, # (K, dim) unit appearance embeddings of the candidates
+                  cand_speed:torch.Tensor, # (K, dim) their speed embeddings
+                  cand_video:torch.Tensor, cand_stride:torch.Tensor, # (K,) of the candidates
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Speed embedding (N, dim) of each query's partner, whether one was found (N,), and its cosine similarity (N,)."
+    if len(cand_app) == 0:
+        none = torch.zeros(len(app), dtype=torch.bool, device=app.device)
+        return app.new_zeros(len(app), cand_speed.shape[1]), none, app.new_zeros(len(app))
+    sim = F.normalize(app.float(), dim=1) @ cand_app.t()
+    ok = (video[:, None].to(cand_video) != cand_video[None]) & (stride[:, None].to(cand_stride) == cand_stride[None])
+    sim = sim.masked_fill(~ok, -float('inf'))
+    best, j = sim.max(1)
+    return cand_speed[j], torch.isfinite(best), best
 
 # %% ../../nbs/anomaly_detection/16a_ascnet.ipynb #b3ebc90c
 class AppearanceQueue:
@@ -166,7 +222,6 @@ class AppearanceQueue:
         self.video = torch.full((size,), -1, dtype=torch.long, device=device)
         self.stride = torch.zeros(size, dtype=torch.long, device=device)
         self.count, self.ptr = 0, 0
-
     def __len__(self): return self.count
 
     @torch.no_grad()
@@ -183,22 +238,16 @@ class AppearanceQueue:
                  video:torch.Tensor, stride:torch.Tensor, # (N,) of the queries
                  extra:tuple|None=None, # (app, speed, video, stride) of more candidates, e.g. the current batch
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        "For each query the speed embedding of the most appearance-similar candidate of another video at the same stride: (speed (N, dim), found (N,) bool, cosine similarity (N,))."
-        ca, cs, cv, cst = self.app[:self.count], self.speed[:self.count], self.video[:self.count], self.stride[:self.count]
+        "`best_partners` of the queries among the queue's entries and `extra`: (speed, found, similarity)."
+        n = self.count
+        ca, cs, cv, cst = self.app[:n], self.speed[:n], self.video[:n], self.stride[:n]
         if extra is not None:
             ea, es, ev, est = extra
             ca, cs = torch.cat([ca, F.normalize(ea.float(), dim=1)]), torch.cat([cs, es.float()])
             cv, cst = torch.cat([cv, ev.to(cv)]), torch.cat([cst, est.to(cst)])
-        if len(ca) == 0: return app.new_zeros(len(app), self.dim), torch.zeros(len(app), dtype=torch.bool, device=app.device), app.new_zeros(len(app))
-        sim = F.normalize(app.float(), dim=1) @ ca.t()
-        ok = (video[:, None].to(cv) != cv[None]) & (stride[:, None].to(cst) == cst[None])
-        sim = sim.masked_fill(~ok, -float('inf'))
-        best, j = sim.max(1)
-        return cs[j], torch.isfinite(best), best
-
+        return best_partners(app, video, stride, ca, cs, cv, cst)
     def state_dict(self) -> dict:
-        return dict(app=self.app, speed=self.speed, video=self.video, stride=self.stride, count=self.count, ptr=self.ptr)
-
+        return {k: getattr(self, k) for k in ('app', 'speed', 'video', 'stride', 'count', 'ptr')}
     def load_state_dict(self, sd:dict):
         for k in ('app', 'speed', 'video', 'stride'): getattr(self, k).copy_(sd[k])
         self.count, self.ptr = int(sd['count']), int(sd['ptr'])

@@ -18,15 +18,20 @@ __all__ = ['STAGES', 'VIDEO_MEAN', 'VIDEO_STD', 'CKPT_FORMAT', 'check_clips', 'T
 
 # %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #2644dab3
 STAGES = ('layer1', 'layer2', 'layer3', 'layer4')
-VIDEO_MEAN, VIDEO_STD = 0.45, 0.225 # one grey-level normalisation for every channel (not OpenAI CLIP's `features.CLIP_MEAN`)
+# one grey-level normalisation for every channel (not OpenAI CLIP's `akt_vpc.vad.encoders.CLIP_MEAN`)
+VIDEO_MEAN, VIDEO_STD = 0.45, 0.225
 
-def check_clips(name:str, x) -> torch.Tensor:
+# %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #94af6a27
+def check_clips(name:str, # the argument's name, for the message
+                x, # the clips to check
+               ) -> torch.Tensor:
     "`x` if it is a float tensor (N, 3, T, H, W), else a `ValueError` naming `name`."
     if not isinstance(x, torch.Tensor) or x.ndim != 5 or x.shape[1] != 3 or not x.is_floating_point():
         got = f"{type(x).__name__} {tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"{name}: expected a float tensor (N, 3, T, H, W) in [0, 1], got {got}")
     return x
 
+# %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #b25a0aa7
 class TimeReplicateConv3d(nn.Conv3d):
     "A bias-free 3-D convolution padded with zeros in space and by repeating the end frames in time."
     def __init__(self, cin:int, cout:int, kernel=3, stride=1):
@@ -38,14 +43,16 @@ class TimeReplicateConv3d(nn.Conv3d):
         if p: x = torch.cat([x[:, :, :1].expand(-1, -1, p, -1, -1), x, x[:, :, -1:].expand(-1, -1, p, -1, -1)], 2)
         return super().forward(x)
 
+# %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #c5c5710a
 class Block3d(nn.Module):
-    "A 3-D basic residual block: two 3x3x3 convolutions with batch norm; 1x1x1 projection shortcut when the shape changes."
+    "A 3-D basic residual block: two 3x3x3 convolutions with batch norm; 1x1x1 projection shortcut on a shape change."
     def __init__(self, cin:int, cout:int, stride=1):
         super().__init__()
         self.conv1, self.bn1 = TimeReplicateConv3d(cin, cout, 3, stride), nn.BatchNorm3d(cout)
         self.conv2, self.bn2 = TimeReplicateConv3d(cout, cout, 3, 1), nn.BatchNorm3d(cout)
         same = stride == 1 and cin == cout
-        self.shortcut = nn.Identity() if same else nn.Sequential(nn.Conv3d(cin, cout, 1, stride, bias=False), nn.BatchNorm3d(cout))
+        self.shortcut = (nn.Identity() if same else
+                         nn.Sequential(nn.Conv3d(cin, cout, 1, stride, bias=False), nn.BatchNorm3d(cout)))
 
     def forward(self, x):
         out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
@@ -61,7 +68,8 @@ class VideoEncoder3D(nn.Module):
         if len(widths) != 4 or any(not isinstance(w, int) or isinstance(w, bool) or w < 1 for w in widths):
             raise ValueError(f"widths: expected four positive ints, got {widths!r}")
         self.widths, self.dim = widths, widths[-1]
-        self.stem = nn.Sequential(TimeReplicateConv3d(3, widths[0], (3, 5, 5), (1, 2, 2)), nn.BatchNorm3d(widths[0]), nn.ReLU())
+        self.stem = nn.Sequential(TimeReplicateConv3d(3, widths[0], (3, 5, 5), (1, 2, 2)), nn.BatchNorm3d(widths[0]),
+                                  nn.ReLU())
         strides = (1, (1, 2, 2), 2, 2)
         for i, (name, s) in enumerate(zip(STAGES, strides)):
             setattr(self, name, Block3d(widths[max(i - 1, 0)], widths[i], s))
@@ -84,12 +92,14 @@ class VideoEncoder3D(nn.Module):
 # %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #596d4530
 CKPT_FORMAT = 'akt_vpc.ascnet/1'
 
+# %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #2e8ede3b
 def read_checkpoint(path:str|Path) -> dict:
     "An ASCNet checkpoint read with `weights_only=True`; a `ValueError` naming `path` when it is missing or not one."
     p = Path(path)
     if not p.is_file(): raise ValueError(f"path: no ASCNet checkpoint file at {p}")
     try: ck = load_checkpoint(p)
-    except Exception as e: raise ValueError(f"path: {p} is not a readable torch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e:
+        raise ValueError(f"path: {p} is not a readable torch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
     if not isinstance(ck, dict) or ck.get('format') != CKPT_FORMAT:
         raise ValueError(f"path: {p} is not an ASCNet checkpoint (expected format {CKPT_FORMAT!r})")
     return ck
@@ -99,8 +109,9 @@ class TimeMean(nn.Module):
     "Average a map (N, C, T, H, W) over time: (N, C, H, W)."
     def forward(self, x): return x.mean(2)
 
+# %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #1e7804ed
 class StillClipStages(nn.Module):
-    "Images as still clips through a `VideoEncoder3D`; the submodule named like each stage outputs its time-averaged map."
+    "Images as still clips through a `VideoEncoder3D`; the submodule named like each stage gives its time-mean map."
     def __init__(self, encoder:VideoEncoder3D, static_frames:int=1):
         super().__init__()
         self.encoder, self.static_frames = encoder, check_range('static_frames', static_frames, 1, None, int)
@@ -114,7 +125,7 @@ class StillClipStages(nn.Module):
 
 # %% ../../nbs/anomaly_detection/16_ascnet_encoder.ipynb #1247d023
 class ASCNetEncoder(FeatureEncoder):
-    "A trained ASCNet video encoder read as a `FeatureEncoder`: each image is a still clip; stage maps averaged over time."
+    "A trained ASCNet video encoder as a `FeatureEncoder`: each image is a still clip; stage maps averaged over time."
     trace = False # the video encoder checks its clips' type, which torch.fx's proxies fail: read through hooks
     def __init__(self, encoder:VideoEncoder3D, # the video encoder (copied; the copy is frozen)
                  layers=('layer2', 'layer3'), # hooked stages, from `STAGES`
@@ -122,10 +133,12 @@ class ASCNetEncoder(FeatureEncoder):
                  static_frames:int=1, # frames of each still clip (any length gives the same maps)
                  device='cpu', # where the network runs
                 ):
-        if not isinstance(encoder, VideoEncoder3D): raise ValueError(f"encoder: expected a VideoEncoder3D, got {type(encoder).__name__}")
+        if not isinstance(encoder, VideoEncoder3D):
+            raise ValueError(f"encoder: expected a VideoEncoder3D, got {type(encoder).__name__}")
         layers = (layers,) if isinstance(layers, str) else tuple(layers)
         for n in layers: check_choice('layers', n, STAGES)
-        model = StillClipStages(copy.deepcopy(encoder).eval().requires_grad_(False), static_frames).to(pick_device(device))
+        model = StillClipStages(copy.deepcopy(encoder).eval().requires_grad_(False), static_frames)
+        model = model.to(pick_device(device))
         super().__init__(model, layers, mean=None, std=None, input_size=input_size)
 
     @classmethod

@@ -13,37 +13,29 @@ from .ascnet import ASCNet, AppearanceQueue, ClipSampler, ascnet_losses
 from .ascnet_encoder import CKPT_FORMAT, read_checkpoint
 
 # %% auto #0
-__all__ = ['ASCNetTrainer', 'appearance_neighbours']
+__all__ = ['embedding_spread', 'ASCNetTrainer', 'appearance_neighbours']
+
+# %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #378e28fa
+def embedding_spread(z:torch.Tensor, # (N, D) embeddings of a batch
+                    ) -> float:
+    "Mean per-dimension std of the unit embeddings `z`: about 1/sqrt(D) when healthy, 0 when collapsed."
+    return F.normalize(z.detach(), dim=1).std(0).mean().item()
+
+# %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #829891f9
+def _nan_message(r:dict, # the losses of the step (`ascnet_losses`)
+                 step:int, # steps done before it
+                 checkpoint, # the trainer's checkpoint file, or None
+                 saved_step:int|None, # the step of the last checkpoint written, or None
+                ) -> str:
+    "The message of the `FloatingPointError` raised when the loss of step `step + 1` is not finite."
+    kept = (f"the last good checkpoint {checkpoint} (step {saved_step}) is kept" if saved_step is not None
+            else "no checkpoint had been written")
+    return (f"ASCNet loss is {r['loss'].item()} at step {step + 1} (app {r['app'].item()}, speed "
+            f"{r['speed'].item()}): training stopped before the update; {kept}")
 
 # %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #fcc64c5a
-class ASCNetTrainer:
-    "Self-supervised ASCNet training on a list of normal videos, with checkpoints and exact resume."
-    def __init__(self, videos, # training `Video`s (normal only)
-                 T:int=8, size:int=64, strides=(1, 2), crop=(0.5, 1.0), frame_size=None, # clips: see `ClipSampler`
-                 widths=(16, 32, 64, 128), dim:int=64, hidden:int=256, tau:float=0.99, # network: see `ASCNet`
-                 batch_size:int=16, # videos per batch (two clips each)
-                 lr:float=1e-3, weight_decay:float=1e-4, # AdamW
-                 lam:float=1.0, # weight of the speed loss
-                 queue_size:int=1024, # entries of the appearance-retrieval queue
-                 seed:int=0, # seeds the weights and the sampler
-                 device='auto', # see `akt_vpc.core.pick_device`
-                 checkpoint:str|Path|None=None, # file written every `every` steps and at the end of `fit`
-                 every:int=50, # steps between checkpoints
-                ):
-        check_range('batch_size', batch_size, 2, None, int); check_range('lr', lr, 0.); check_range('lam', lam, 0.)
-        self.every = check_range('every', every, 1, None, int)
-        self.config = dict(T=T, size=size, strides=list(strides), crop=list(crop), frame_size=None if frame_size is None else list(frame_size),
-                           widths=list(widths), dim=dim, hidden=hidden, tau=tau, batch_size=batch_size, lr=lr,
-                           weight_decay=weight_decay, lam=lam, queue_size=queue_size, seed=seed)
-        self.sampler = ClipSampler(videos, T, size, strides, crop, frame_size, seed=seed)
-        self.device = pick_device(device)
-        seed_everything(seed)
-        self.model = ASCNet(tuple(widths), dim, hidden, tau).to(self.device)
-        self.opt = torch.optim.AdamW(self.model.online_parameters(), lr=lr, weight_decay=weight_decay)
-        self.queue = AppearanceQueue(queue_size, dim, self.device)
-        self.checkpoint = None if checkpoint is None else Path(checkpoint)
-        self.step, self.saved_step, self.history = 0, None, dict(loss=[], app=[], speed=[], app_std=[], seconds=[])
-
+class _TrainingLoop:
+    "One step and the training loop of an `ASCNetTrainer` (which holds the sampler, model, optimiser and queue)."
     def train_step(self) -> dict:
         "One optimiser step; a `FloatingPointError` (weights untouched) when the loss is not finite."
         t0 = time.time()
@@ -51,19 +43,17 @@ class ASCNetTrainer:
         batch = self.sampler.sample(self.config['batch_size'])
         r = ascnet_losses(self.model, batch, self.queue, self.config['lam'])
         if not torch.isfinite(r['loss']):
-            kept = (f"the last good checkpoint {self.checkpoint} (step {self.saved_step}) is kept" if self.saved_step is not None
-                    else "no checkpoint had been written")
-            raise FloatingPointError(f"ASCNet loss is {r['loss'].item()} at step {self.step + 1} (app {r['app'].item()}, speed "
-                                     f"{r['speed'].item()}): training stopped before the update; {kept}")
+            raise FloatingPointError(_nan_message(r, self.step, self.checkpoint, self.saved_step))
         self.opt.zero_grad(set_to_none=True)
         r['loss'].backward()
         self.opt.step()
         self.model.update_target()
         self.queue.push(r['target_app'], r['target_speed'], r['video'], r['stride'])
         self.step += 1
-        std = F.normalize(r['online_app'].detach(), dim=1).std(0).mean().item()  # ~1/sqrt(dim) when healthy, 0 when collapsed
-        for k, v in dict(loss=r['loss'].item(), app=r['app'].item(), speed=r['speed'].item(), app_std=std, seconds=time.time() - t0).items():
-            self.history[k].append(v)
+        std = embedding_spread(r['online_app'])  # ~1/sqrt(dim) when healthy, 0 when collapsed
+        row = dict(loss=r['loss'].item(), app=r['app'].item(), speed=r['speed'].item(), app_std=std,
+                   seconds=time.time() - t0)
+        for k, v in row.items(): self.history[k].append(v)
         return r
 
     def fit(self, steps:int, # train until this many steps in total
@@ -81,11 +71,14 @@ class ASCNetTrainer:
             if done: break
         return self.history
 
+# %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #53de524b
+class _Checkpoints:
+    "Saving, restoring and resuming an `ASCNetTrainer`."
     def state_dict(self) -> dict:
         "Everything needed to resume, as plain tensors and Python values."
-        return dict(format=CKPT_FORMAT, config=self.config, step=self.step, model=self.model.state_dict(), optimizer=self.opt.state_dict(),
-                    queue=self.queue.state_dict(), sampler=self.sampler.state_dict(), torch_rng=torch.get_rng_state(),
-                    history=self.history, videos=[v.name for v in self.sampler.videos])
+        return dict(format=CKPT_FORMAT, config=self.config, step=self.step, model=self.model.state_dict(),
+                    optimizer=self.opt.state_dict(), queue=self.queue.state_dict(), sampler=self.sampler.state_dict(),
+                    torch_rng=torch.get_rng_state(), history=self.history, videos=[v.name for v in self.sampler.videos])
 
     def save(self, path:str|Path) -> Path:
         "Write the checkpoint to `path` (through a temporary file, so a crash never leaves half a file)."
@@ -96,7 +89,8 @@ class ASCNetTrainer:
     def load_state_dict(self, ck:dict):
         "Restore a state from `state_dict` (the settings must match)."
         self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['optimizer'])
-        self.queue.load_state_dict(ck['queue']); self.sampler.load_state_dict(ck['sampler']); torch.set_rng_state(ck['torch_rng'])
+        self.queue.load_state_dict(ck['queue']); self.sampler.load_state_dict(ck['sampler'])
+        torch.set_rng_state(ck['torch_rng'])
         self.step, self.history = int(ck['step']), {k: list(v) for k, v in ck['history'].items()}
 
     @classmethod
@@ -107,11 +101,43 @@ class ASCNetTrainer:
         "A trainer restored from a checkpoint, ready to `fit` further."
         ck = read_checkpoint(path)
         names = [v.name for v in videos]
-        if names != ck['videos']: raise ValueError(f"videos: the checkpoint was trained on {ck['videos'][:4]}... ({len(ck['videos'])}), got {names[:4]}... ({len(names)})")
+        if names != ck['videos']:
+            raise ValueError(f"videos: the checkpoint was trained on {ck['videos'][:4]}... ({len(ck['videos'])}), "
+                             f"got {names[:4]}... ({len(names)})")
         cfg = {k: (tuple(v) if isinstance(v, list) else v) for k, v in ck['config'].items()}
         t = cls(videos, **cfg, device=device, checkpoint=path if checkpoint == 'same' else checkpoint)
         t.load_state_dict(ck); t.saved_step = t.step
         return t
+
+# %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #4c13f9a0
+class ASCNetTrainer(_TrainingLoop, _Checkpoints):
+    "Self-supervised ASCNet training on a list of normal videos, with checkpoints and exact resume."
+    def __init__(self, videos, # training `Video`s (normal only)
+                 T:int=8, size:int=64, strides=(1, 2), crop=(0.5, 1.0), frame_size=None, # clips: see `ClipSampler`
+                 widths=(16, 32, 64, 128), dim:int=64, hidden:int=256, tau:float=0.99, # network: see `ASCNet`
+                 batch_size:int=16, # videos per batch (two clips each)
+                 lr:float=1e-3, weight_decay:float=1e-4, # AdamW
+                 lam:float=1.0, # weight of the speed loss
+                 queue_size:int=1024, # entries of the appearance-retrieval queue
+                 seed:int=0, # seeds the weights and the sampler
+                 device='auto', # see `akt_vpc.core.pick_device`
+                 checkpoint:str|Path|None=None, # file written every `every` steps and at the end of `fit`
+                 every:int=50, # steps between checkpoints
+                ):
+        check_range('batch_size', batch_size, 2, None, int); check_range('lr', lr, 0.); check_range('lam', lam, 0.)
+        self.every = check_range('every', every, 1, None, int)
+        self.config = dict(T=T, size=size, strides=list(strides), crop=list(crop),
+                           frame_size=None if frame_size is None else list(frame_size),
+                           widths=list(widths), dim=dim, hidden=hidden, tau=tau, batch_size=batch_size, lr=lr,
+                           weight_decay=weight_decay, lam=lam, queue_size=queue_size, seed=seed)
+        self.sampler = ClipSampler(videos, T, size, strides, crop, frame_size, seed=seed)
+        self.device = pick_device(device)
+        seed_everything(seed)
+        self.model = ASCNet(tuple(widths), dim, hidden, tau).to(self.device)
+        self.opt = torch.optim.AdamW(self.model.online_parameters(), lr=lr, weight_decay=weight_decay)
+        self.queue = AppearanceQueue(queue_size, dim, self.device)
+        self.checkpoint = None if checkpoint is None else Path(checkpoint)
+        self.step, self.saved_step, self.history = 0, None, dict(loss=[], app=[], speed=[], app_std=[], seconds=[])
 
 # %% ../../nbs/anomaly_detection/16b_ascnet_train.ipynb #6abc07bc
 @torch.no_grad()

@@ -30,7 +30,8 @@ class ClipBottleneck(nn.Module):
         self.conv3, self.bn3 = nn.Conv2d(planes, planes*4, 1, bias=False), nn.BatchNorm2d(planes*4)
         self.downsample = None
         if stride > 1 or inplanes != planes*4:
-            self.downsample = nn.Sequential(OrderedDict([('-1', nn.AvgPool2d(stride)), ('0', nn.Conv2d(inplanes, planes*4, 1, bias=False)),
+            self.downsample = nn.Sequential(OrderedDict([('-1', nn.AvgPool2d(stride)),
+                                                         ('0', nn.Conv2d(inplanes, planes*4, 1, bias=False)),
                                                          ('1', nn.BatchNorm2d(planes*4))]))
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -38,6 +39,7 @@ class ClipBottleneck(nn.Module):
         out = self.bn3(self.conv3(self.avgpool(out)))
         return F.relu(out + (x if self.downsample is None else self.downsample(x)))
 
+# %% ../../nbs/anomaly_detection/12c_clip_rn101.ipynb #f815fad8
 class ClipTrunk(nn.Module):
     "CLIP's modified ResNet up to `layer3` (RN101: blocks (3, 4, 23), width 64)."
     def __init__(self, blocks=(3, 4, 23), width:int=64):
@@ -49,7 +51,8 @@ class ClipTrunk(nn.Module):
         inplanes = width
         for i, n in enumerate(blocks):
             planes, stride = width * 2**i, (1 if i == 0 else 2)
-            layer = [ClipBottleneck(inplanes, planes, stride)] + [ClipBottleneck(planes*4, planes) for _ in range(n - 1)]
+            layer = [ClipBottleneck(inplanes, planes, stride)]
+            layer += [ClipBottleneck(planes*4, planes) for _ in range(n - 1)]
             setattr(self, f'layer{i+1}', nn.Sequential(*layer)); inplanes = planes*4
         self.n_layers = len(blocks)
     def forward(self, x):
@@ -63,8 +66,10 @@ CLIP_RN101_SHA256 = '8fa8567bab74a42d41c5915025a8e4538c3bdbe8804a470a72f30b0d94f
 CLIP_RN101_URL = f'https://openaipublic.azureedge.net/clip/models/{CLIP_RN101_SHA256}/RN101.pt'
 CLIP_RN101_HF_URL = 'https://huggingface.co/timm/resnet101_clip.openai/resolve/main/open_clip_pytorch_model.bin'
 CLIP_RN101_SOURCES = ((CLIP_RN101_URL, 'RN101.pt', CLIP_RN101_SHA256), # OpenAI's TorchScript archive (fp16)
-                      (CLIP_RN101_HF_URL, 'RN101_open_clip.bin', None)) # the same weights as open_clip's state dict (no published hash)
+                      # the same weights as open_clip's state dict (no published hash)
+                      (CLIP_RN101_HF_URL, 'RN101_open_clip.bin', None))
 
+# %% ../../nbs/anomaly_detection/12c_clip_rn101.ipynb #abc548c2
 def read_clip_visual(path:str|Path) -> dict[str, torch.Tensor]:
     "The float32 visual-tower state dict of a CLIP checkpoint (TorchScript archive or plain state dict)."
     path = Path(path)
@@ -80,10 +85,11 @@ def read_clip_visual(path:str|Path) -> dict[str, torch.Tensor]:
     if any(k.startswith('visual.') for k in sd): sd = {k[7:]: v for k, v in sd.items() if k.startswith('visual.')}
     return {k: v.float() for k, v in sd.items()}
 
+# %% ../../nbs/anomaly_detection/12c_clip_rn101.ipynb #017b87f4
 def clip_rn101_file(path:str|Path|None=None, # a local checkpoint; None: a cached or downloaded one
                     download:bool=True, # allow fetching (about 280 MB; Colab)
                    ) -> Path:
-    "A local file holding CLIP RN101's weights: `path`, else the first of `CLIP_RN101_SOURCES` that is cached or downloads."
+    "A local file of CLIP RN101's weights: `path`, else the first of `CLIP_RN101_SOURCES` that is cached or downloads."
     if path is not None:
         if not Path(path).is_file(): raise FileNotFoundError(f"path: no CLIP checkpoint at {path}")
         return Path(path)
@@ -91,10 +97,29 @@ def clip_rn101_file(path:str|Path|None=None, # a local checkpoint; None: a cache
     for url, fname, sha in CLIP_RN101_SOURCES:
         try: return core.download(url, fname, sha, fetch=download)
         except OSError as e: tried.append(f"{url}: {e}")
-    raise FileNotFoundError("CLIP RN101 weights: " + ("not cached" if not download else "no source gave them") + "; tried "
-                            + ' | '.join(tried) + f". Download either URL yourself and pass path=..., or put the file in {cache_dir()} "
-                            "as RN101.pt (OpenAI's) or RN101_open_clip.bin (open_clip's)" + ("; or pass download=True (needs internet, e.g. Colab)" if not download else ''))
+    raise FileNotFoundError("CLIP RN101 weights: " + ("not cached" if not download else "no source gave them")
+                            + "; tried " + ' | '.join(tried) + ". Download either URL yourself and pass path=..., "
+                            f"or put the file in {cache_dir()} as RN101.pt (OpenAI's) or RN101_open_clip.bin "
+                            "(open_clip's)" + ("; or pass download=True (needs internet, e.g. Colab)" if not download
+                                               else ''))
 
+# %% ../../nbs/anomaly_detection/12c_clip_rn101.ipynb #61ba2b7d
+def _load_clip_weights(trunk:ClipTrunk, # the trunk, loaded in place
+                       sd:dict, # from `read_clip_visual`
+                      ):
+    "Load `sd` into `trunk`; a `ValueError` naming `path` when a key is missing or a shape differs."
+    own = [k for k in trunk.state_dict() if not k.endswith('num_batches_tracked')]
+    missing = [k for k in own if k not in sd]
+    if missing:
+        raise ValueError(f"path: not a CLIP RN101 visual checkpoint; missing {missing[:3]}... ({len(missing)} keys)")
+    shapes = {k: (tuple(sd[k].shape), tuple(v.shape)) for k, v in trunk.state_dict().items()
+              if k in own and sd[k].shape != v.shape}
+    if shapes:
+        raise ValueError("path: not a CLIP RN101 visual checkpoint; shapes differ (file, trunk): "
+                         f"{dict(list(shapes.items())[:3])}")
+    trunk.load_state_dict({k: sd[k] for k in own}, strict=False)
+
+# %% ../../nbs/anomaly_detection/12c_clip_rn101.ipynb #0cf8b7ee
 class ClipRN101Encoder(FeatureEncoder):
     "OpenAI CLIP RN101's visual trunk read at layer2[-1] and layer3[-1] (VPC's encoder)."
     def __init__(self, download:bool=True, # fetch the official checkpoint when not cached (Colab)
@@ -104,13 +129,7 @@ class ClipRN101Encoder(FeatureEncoder):
                  layers=('layer2.-1', 'layer3.-1'), # hooked blocks
                 ):
         trunk = ClipTrunk()
-        if pretrained:
-            sd = read_clip_visual(clip_rn101_file(path, download))
-            own = [k for k in trunk.state_dict() if not k.endswith('num_batches_tracked')]
-            missing = [k for k in own if k not in sd]
-            if missing: raise ValueError(f"path: not a CLIP RN101 visual checkpoint; missing {missing[:3]}... ({len(missing)} keys)")
-            shapes = {k: (tuple(sd[k].shape), tuple(v.shape)) for k, v in trunk.state_dict().items() if k in own and sd[k].shape != v.shape}
-            if shapes: raise ValueError(f"path: not a CLIP RN101 visual checkpoint; shapes differ (file, trunk): {dict(list(shapes.items())[:3])}")
-            trunk.load_state_dict({k: sd[k] for k in own}, strict=False)
+        if pretrained: _load_clip_weights(trunk, read_clip_visual(clip_rn101_file(path, download)))
         mean, std = (None, None) if bgr_quirk else (CLIP_MEAN, CLIP_STD)
-        super().__init__(trunk.eval().requires_grad_(False), layers, mean, std, input_size=224, bgr=bgr_quirk, signed=bgr_quirk)
+        super().__init__(trunk.eval().requires_grad_(False), layers, mean, std, input_size=224, bgr=bgr_quirk,
+                         signed=bgr_quirk)

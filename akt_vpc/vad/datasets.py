@@ -10,10 +10,10 @@ import scipy.io
 from ..core import shared_file, missing_reason
 from .video import VideoDataset, load_folder, street_scene, _video_entry, _entries
 # the official layouts' readers, writers and downloads, importable from here too
-from .official_archives import (range_labels, ucsd_frame_ranges, mask_labels, load_ucsd, save_ucsd, vol_labels,
-    load_avenue_videos, save_avenue, Archive, ARCHIVES, LAYOUTS, unpack, fetch_dataset)
-_all_ = ['range_labels', 'ucsd_frame_ranges', 'mask_labels', 'load_ucsd', 'save_ucsd', 'vol_labels', 'load_avenue_videos',
-         'save_avenue', 'Archive', 'ARCHIVES', 'LAYOUTS', 'unpack', 'fetch_dataset']
+from .official_archives import (range_labels, ucsd_frame_ranges, mask_labels, load_ucsd, save_ucsd,
+    vol_labels, load_avenue_videos, save_avenue, Archive, ARCHIVES, LAYOUTS, unpack, fetch_dataset)
+_all_ = ['range_labels', 'ucsd_frame_ranges', 'mask_labels', 'load_ucsd', 'save_ucsd', 'vol_labels',
+         'load_avenue_videos', 'save_avenue', 'Archive', 'ARCHIVES', 'LAYOUTS', 'unpack', 'fetch_dataset']
 
 # %% auto #0
 __all__ = ['mat_labels', 'load_ano_pred', 'load_shanghaitech', 'load_iitb', 'load_ped2', 'load_avenue', 'load_dataset',
@@ -28,7 +28,8 @@ def mat_labels(mat_path:str|Path, # the ano_pred `<ds>.mat` file with a `gt` cel
     "Frame labels from a `gt` cell of 1-based inclusive `[start; end]` ranges (one 2xK array per video)."
     gt = scipy.io.loadmat(str(mat_path))['gt'].ravel()
     names = names or [str(i+1) for i in range(len(lengths))]
-    if len(gt) != len(lengths): raise ValueError(f"{mat_path}: gt has {len(gt)} videos, but {len(lengths)} test videos were found")
+    if len(gt) != len(lengths):
+        raise ValueError(f"{mat_path}: gt has {len(gt)} videos, but {len(lengths)} test videos were found")
     out = []
     for g, n, nm in zip(gt, lengths, names):
         g = np.asarray(g, dtype=np.int64)
@@ -50,6 +51,7 @@ def load_ano_pred(root:str|Path, # e.g. .../ped2, holding training/ testing/ and
             v.labels = y
     return VideoDataset(name, train, test)
 
+# %% ../../nbs/anomaly_detection/10b_datasets.ipynb #ff19b352
 def load_shanghaitech(root:str|Path # holding training/, testing/, testframemask/
                      ) -> VideoDataset:
     "ShanghaiTech: frame folders (or video files) and `testframemask/<vid>.npy` labels."
@@ -58,37 +60,48 @@ def load_shanghaitech(root:str|Path # holding training/, testing/, testframemask
     test = [_video_entry(p, p.stem, np.load(root/'testframemask'/f'{p.stem}.npy')) for p in _entries(root/'testing')]
     return VideoDataset('shanghaitech', train, test)
 
+# %% ../../nbs/anomaly_detection/10b_datasets.ipynb #478547ee
 def load_iitb(root:str|Path # holding training/, testing/, groundtruth/
              ) -> VideoDataset:
     "IITB-Corridor: `{training,testing}/<vid>/` frames and `groundtruth/<vid>/<vid>.npy` labels."
     root = Path(root)
     train = [_video_entry(p, p.stem) for p in _entries(root/'training')]
-    test = [_video_entry(p, p.stem, np.load(root/'groundtruth'/p.stem/f'{p.stem}.npy')) for p in _entries(root/'testing')]
+    test = [_video_entry(p, p.stem, np.load(root/'groundtruth'/p.stem/f'{p.stem}.npy'))
+            for p in _entries(root/'testing')]
     return VideoDataset('iitb', train, test)
 
 # %% ../../nbs/anomaly_detection/10b_datasets.ipynb #9c0a997f
-def _read_official(root:Path, check_masks:bool=True) -> VideoDataset|None:
+def _read_official(root:Path, # a folder, perhaps holding an official layout
+                   check_masks:bool=True, # see `load_ucsd`
+                  ) -> VideoDataset|None:
     "The official UCSD or Avenue folder at or just below `root`, read; None when there is none."
     for d in (root, root/'Avenue Dataset'):
         if (d/'training_videos').is_dir(): return load_avenue_videos(d)
-    for d in (root, root/'UCSDped2', root/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2', root/'ped2'/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2'):
+    for d in (root, root/'UCSDped2', root/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2',
+              root/'ped2'/'UCSD_Anomaly_Dataset.v1p2'/'UCSDped2'):
         if (d/'Train').is_dir() and (d/'Test').is_dir(): return load_ucsd(d, check_masks)
     return None
 
+# %% ../../nbs/anomaly_detection/10b_datasets.ipynb #62958c38
 def load_ped2(root:str|Path|None=None, # a folder in the official or the ano_pred layout; None: see `download`
-              download:bool=False, # with root None: True reads the official archive (downloaded once), False the shared copy
+              # with root None: True reads the official archive (downloaded once), False the shared copy
+              download:bool=False,
               cache:str|Path|None=None, # where the archive is kept; None: `cache_dir()`
-              check_masks:bool=True, # official layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
+              # official layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
+              check_masks:bool=True,
              ) -> VideoDataset:
     "UCSD Ped2 (16 training, 12 test videos)."
     if root is None and download: return load_ucsd(fetch_dataset('ped2', cache), check_masks)
     if root is None:
         p = shared_file('ped2/ped2.mat')
-        if p is None: raise FileNotFoundError(missing_reason('ped2/ped2.mat').replace('SKIPPED: ', '') + "; or pass download=True for the official archive")
+        if p is None:
+            raise FileNotFoundError(missing_reason('ped2/ped2.mat').replace('SKIPPED: ', '')
+                                    + "; or pass download=True for the official archive")
         root = p.parent
     ds = _read_official(Path(root), check_masks)
     return ds if ds is not None else load_ano_pred(root, 'ped2')
 
+# %% ../../nbs/anomaly_detection/10b_datasets.ipynb #8aa9a4c9
 def load_avenue(root:str|Path|None=None, # a folder in the official or the ano_pred layout; None: the official archive
                 download:bool=False, # with root None: allow downloading the official archives
                 cache:str|Path|None=None, # where the archives are kept; None: `cache_dir()`
@@ -98,18 +111,21 @@ def load_avenue(root:str|Path|None=None, # a folder in the official or the ano_p
     ds = _read_official(Path(root))
     return ds if ds is not None else load_ano_pred(root, 'avenue')
 
+# %% ../../nbs/anomaly_detection/10b_datasets.ipynb #744a360c
 def load_dataset(spec:str|Path|VideoDataset, # 'street_scene', 'ped2', 'avenue', or a folder (layout detected)
                  download:bool=False, # 'ped2' / 'avenue': read the official archive, downloaded once (Colab)
-                 check_masks:bool=True, # official UCSD layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
+                 # official UCSD layout: compare the pixel masks with the `gt_frame` lists (False: the lists alone)
+                 check_masks:bool=True,
                  **kwargs, # passed to `street_scene`, or `cache=` to the downloads
                 ) -> VideoDataset:
-    "A `VideoDataset` from a name or a folder: official UCSD / Avenue, ano_pred, ShanghaiTech, IITB, or `training/` + `testing/`."
+    "A `VideoDataset` from a name or a folder: official UCSD / Avenue, ano_pred, ShanghaiTech, IITB, or plain folders."
     if isinstance(spec, VideoDataset): return spec
     if spec == 'street_scene': return street_scene(**kwargs)
     if spec == 'ped2': return load_ped2(download=download, check_masks=check_masks, **kwargs)
     if spec == 'avenue': return load_avenue(download=download, **kwargs)
     root = Path(spec)
-    if not root.is_dir(): raise ValueError(f"dataset: expected 'street_scene', 'ped2', 'avenue' or an existing folder, got {spec!r}")
+    if not root.is_dir():
+        raise ValueError(f"dataset: expected 'street_scene', 'ped2', 'avenue' or an existing folder, got {spec!r}")
     ds = _read_official(root, check_masks)
     if ds is not None: return ds
     if (root/'training'/'frames').is_dir(): return load_ano_pred(root)
@@ -117,4 +133,5 @@ def load_dataset(spec:str|Path|VideoDataset, # 'street_scene', 'ped2', 'avenue',
     if (root/'groundtruth').is_dir(): return load_iitb(root)
     if (root/'training').is_dir() and (root/'testing').is_dir():
         return VideoDataset(root.name, load_folder(root/'training'), load_folder(root/'testing'))
-    raise ValueError(f"dataset: {root} has none of the known layouts (UCSDped Train+Test, Avenue training_videos, training/frames, testframemask, groundtruth, training+testing)")
+    raise ValueError(f"dataset: {root} has none of the known layouts (UCSDped Train+Test, Avenue training_videos, "
+                     "training/frames, testframemask, groundtruth, training+testing)")

@@ -16,7 +16,8 @@ from ..core import check_range, resolve_module
 # %% auto #0
 __all__ = ['FRESH_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'CLIP_MEAN', 'CLIP_STD', 'CIFAR10_MEAN', 'CIFAR10_STD',
            'CIFAR100_MEAN', 'CIFAR100_STD', 'CPU_BATCH', 'hooked_outputs', 'add_into', 'inference_copy', 'weights_key',
-           'check_images', 'FeatureEncoder', 'TorchvisionEncoder', 'CifarResNetEncoder']
+           'check_images', 'read_hooked', 'read_in_passes', 'FeatureEncoder', 'TorchvisionEncoder',
+           'CifarResNetEncoder']
 
 # %% ../../nbs/anomaly_detection/12b_encoders.ipynb #84cd6eb0
 class _EnoughMaps(Exception): "Raised by the last hook to stop the forward pass early."
@@ -39,49 +40,70 @@ def hooked_outputs(model:nn.Module, # the network
     finally:
         for h in handles: h.remove()
 
-# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #a44e3f3c
-FRESH_MODULES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.Linear) # outputs a ReLU may overwrite
-
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #260ca8e4
 def add_into(a:torch.Tensor, b) -> torch.Tensor:
     "`a + b`, written into `a` when `b` is a tensor of `a`'s shape and dtype (for an `a` that nothing else reads)."
     return a.add_(b) if isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype else a + b
 
-def _fresh(node:torch.fx.Node, modules:dict) -> bool:
-    "True when `node` makes a new tensor that is no view of another: a convolution, normalisation or linear layer, or a sum."
-    if node.op == 'call_module': return isinstance(modules.get(node.target), FRESH_MODULES)
-    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into)
-
-def inference_copy(model:nn.Module, # the backbone (copied, not changed)
-                   layers, # names of the submodules whose outputs are wanted (see `resolve_module`)
-                  ) -> torch.fx.GraphModule:
-    "A traced copy of `model` in eval mode giving {layer: map}: cut after `layers`, BatchNorm folded, ReLUs and sums in place, channels_last."
-    from torch.fx.experimental.optimization import fuse
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #2c20d093
+def _trace_to_layers(model:nn.Module, # the backbone (copied, not changed)
+                     layers, # names of the submodules whose outputs are wanted
+                    ) -> torch.fx.GraphModule:
+    "A traced eval-mode copy of `model` returning {layer: map}, cut after `layers`."
     names = {id(m): n for n, m in model.named_modules()}
     wanted = {n: names[id(resolve_module(model, n))] for n in layers}  # layer name -> the module's qualified name
     gm = torch.fx.symbolic_trace(copy.deepcopy(model).eval())
     last = {}  # qualified name -> the last operation traced inside that module: its output
     for node in gm.graph.nodes:
         for q in node.meta.get('nn_module_stack') or {}: last[q] = node
-    calls = [n for n, q in wanted.items() if sum(x.op == 'call_module' and x.target == q for x in gm.graph.nodes) > 1]
-    if calls or any(q not in last for q in wanted.values()): raise ValueError(f"layers: {calls or list(wanted)} called more than once or not traced")
+    calls = [n for n, q in wanted.items()
+             if sum(x.op == 'call_module' and x.target == q for x in gm.graph.nodes) > 1]
+    if calls or any(q not in last for q in wanted.values()):
+        raise ValueError(f"layers: {calls or list(wanted)} called more than once or not traced")
     out = next(x for x in gm.graph.nodes if x.op == 'output')
     out.args = ({n: last[q] for n, q in wanted.items()},)
     gm.graph.eliminate_dead_code(); gm.recompile(); gm.delete_all_unused_submodules()
-    gm = fuse(gm.eval(), inplace=True, no_trace=True).eval().requires_grad_(False)
+    return gm
+
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #a44e3f3c
+FRESH_MODULES = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
+                 nn.Linear) # outputs a ReLU may overwrite
+
+def _fresh(node:torch.fx.Node, modules:dict) -> bool:
+    "True when `node` makes a new tensor, no view of another: a convolution, normalisation or linear layer, or a sum."
+    if node.op == 'call_module': return isinstance(modules.get(node.target), FRESH_MODULES)
+    return node.op == 'call_function' and node.target in (operator.add, torch.add, add_into)
+
+def _in_place(gm:torch.fx.GraphModule) -> torch.fx.GraphModule:
+    "`gm` with each ReLU and sum whose input nothing else reads rewritten to overwrite that input."
     mods = dict(gm.named_modules())
-    for node in gm.graph.nodes:  # a ReLU or a sum whose input nothing else reads overwrites it
+    for node in gm.graph.nodes:
         src = node.args[0] if node.args else None
         if not (isinstance(src, torch.fx.Node) and len(src.users) == 1 and _fresh(src, mods)): continue
-        if (node.op == 'call_module' and type(mods.get(node.target)) is nn.ReLU) or (node.op == 'call_function' and node.target in (F.relu, torch.relu)):
-            node.op, node.target, node.args, node.kwargs = 'call_function', torch.relu_, (src,), {}
-        elif node.op == 'call_function' and node.target in (operator.add, torch.add) and not node.kwargs: node.target = add_into
+        relu = ((node.op == 'call_module' and type(mods.get(node.target)) is nn.ReLU)
+                or (node.op == 'call_function' and node.target in (F.relu, torch.relu)))
+        if relu: node.op, node.target, node.args, node.kwargs = 'call_function', torch.relu_, (src,), {}
+        elif node.op == 'call_function' and node.target in (operator.add, torch.add) and not node.kwargs:
+            node.target = add_into
     gm.graph.eliminate_dead_code(); gm.graph.lint(); gm.recompile(); gm.delete_all_unused_submodules()
+    return gm
+
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #f0173de1
+def inference_copy(model:nn.Module, # the backbone (copied, not changed)
+                   layers, # names of the submodules whose outputs are wanted (see `resolve_module`)
+                  ) -> torch.fx.GraphModule:
+    "A traced eval-mode copy of `model` giving {layer: map}: cut, BatchNorm folded, ReLUs and sums in place."
+    from torch.fx.experimental.optimization import fuse
+    gm = _trace_to_layers(model, layers)
+    gm = _in_place(fuse(gm.eval(), inplace=True, no_trace=True).eval().requires_grad_(False))
     if all(p.ndim != 5 for p in gm.parameters()): gm = gm.to(memory_format=torch.channels_last)
     return gm
 
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #7b57cdb7
 def weights_key(model:nn.Module) -> tuple:
-    "Where each parameter and buffer of `model` lives and how often it was changed in place: differs after any weight update."
-    return tuple((t.device, t.data_ptr(), 0 if t.is_inference() else t._version) for t in itertools.chain(model.parameters(), model.buffers()))
+    "Where each parameter and buffer of `model` lives and how often it was changed in place: differs after any update."
+    return tuple((t.device, t.data_ptr(), 0 if t.is_inference() else t._version)
+                 for t in itertools.chain(model.parameters(), model.buffers()))
 
 # %% ../../nbs/anomaly_detection/12b_encoders.ipynb #6e686931
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -90,6 +112,7 @@ CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)
 CIFAR100_MEAN, CIFAR100_STD = (0.5070, 0.4865, 0.4409), (0.2673, 0.2564, 0.2761)
 CPU_BATCH = 8 # images per pass of the traced copy on a CPU: small batches keep the activations in cache
 
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #d6c3f6e2
 def check_images(name:str, x, channels:int=3) -> torch.Tensor:
     "`x` if it is a float tensor (N, channels, H, W), else a `ValueError` naming `name`."
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != channels or not x.is_floating_point():
@@ -97,25 +120,88 @@ def check_images(name:str, x, channels:int=3) -> torch.Tensor:
         raise ValueError(f"{name}: expected a float tensor (N, {channels}, H, W) in [0, 1], got {got}")
     return x
 
-class FeatureEncoder(nn.Module):
-    "A backbone's maps at `layers` through its traced inference copy (hooks when it cannot be traced); images in [0, 1] RGB, maps out."
-    trace = True # False in a subclass whose backbone torch.fx cannot trace: read through hooks from the start, without a warning
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #fd8ddc77
+def read_hooked(model:nn.Module, # the backbone
+                layers, # names of the submodules whose outputs are wanted
+                x:torch.Tensor, # the backbone's input, already prepared
+               ) -> list[torch.Tensor]:
+    "The outputs of `layers` for input `x` through forward hooks on `model` (eval mode, its training flag restored)."
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad(), hooked_outputs(model, layers) as store:
+            try: model(x)
+            except _EnoughMaps: pass
+    finally: model.train(was_training)
+    return [store[n] for n in layers]
+
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #50d23057
+def read_in_passes(fast:nn.Module, # an `inference_copy`
+                   x:torch.Tensor, # its input, already prepared
+                   layers, # the layer names it returns
+                  ) -> list[torch.Tensor]:
+    "The maps of `layers` for `x` from the traced copy `fast`, in passes of `CPU_BATCH` images on a CPU."
+    with torch.no_grad():
+        x = x.contiguous(memory_format=torch.channels_last)
+        step = CPU_BATCH if x.device.type == 'cpu' else max(len(x), 1)
+        outs = [fast(x[i:i+step]) for i in range(0, max(len(x), 1), step)]
+    return [outs[0][n] if len(outs) == 1 else torch.cat([o[n] for o in outs]) for n in layers]
+
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #cb191cd1
+class _MapReading(nn.Module):
+    "How an encoder reads its backbone's maps: a traced inference copy, made again when the weights change, or hooks."
+    trace = True # False in a subclass whose backbone torch.fx cannot trace: read through hooks from the start
+    def refresh(self) -> None:
+        "Drop the inference copy: the next call makes it again from the backbone's current weights."
+        self.__dict__['_copy'] = self.__dict__['_copy_key'] = None  # kept out of the module tree (state_dict, .to)
+
+    def inference_model(self) -> torch.fx.GraphModule|None:
+        "The backbone's `inference_copy` for its current weights, or None when torch.fx cannot trace it."
+        if not self.traceable: return None
+        key = weights_key(self.model)
+        if self._copy is None or self._copy_key != key:
+            try: self.__dict__['_copy'] = inference_copy(self.model, self.layers)
+            except Exception as e:
+                self.traceable = False
+                warnings.warn(f"{type(self).__name__}: torch.fx cannot trace the backbone ({type(e).__name__}: {e});"
+                              " its maps are read through forward hooks (slower)")
+                return None
+            self.__dict__['_copy_key'] = key
+        return self._copy
+
+    def hooked_maps(self, x:torch.Tensor) -> list[torch.Tensor]:
+        "The maps of `layers` through forward hooks on the backbone itself (eval mode, its training flag restored)."
+        return read_hooked(self.model, self.layers, self.preprocess(x))
+
+    def forward_maps(self, x:torch.Tensor) -> list[torch.Tensor]:
+        "The maps of `layers` for images `x` (N, 3, H, W) in [0, 1] RGB (channels_last from the copy: `reshape` them)."
+        fast = self.inference_model()
+        if fast is None: return self.hooked_maps(x)
+        return read_in_passes(fast, self.preprocess(x), self.layers)
+
+    forward = forward_maps
+
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #61fbbab6
+class FeatureEncoder(_MapReading):
+    "A backbone's maps at `layers` through its traced inference copy (hooks when it cannot be traced)."
     def __init__(self, model:nn.Module, # the backbone (kept as `self.model`, not changed)
                  layers, # names of the submodules whose outputs are the maps
                  mean=IMAGENET_MEAN, # per-channel mean subtracted after colour handling (None: no normalisation)
                  std=IMAGENET_STD, # per-channel std
-                 input_size:int=224, # side that crops and frames are resized to by `object_features`/`highlevel_vectors`
+                 input_size:int=224, # side crops and frames are resized to by `object_features`/`highlevel_vectors`
                  bgr:bool=False, # feed BGR instead of RGB
                  signed:bool=False, # map [0, 1] to [-1, 1] before normalising
                 ):
         super().__init__()
         if isinstance(layers, str): layers = (layers,)
-        self.layers, self.input_size, self.bgr, self.signed = tuple(layers), check_range('input_size', input_size, 8, None, int), bgr, signed
+        self.layers, self.bgr, self.signed = tuple(layers), bgr, signed
+        self.input_size = check_range('input_size', input_size, 8, None, int)
         if not self.layers: raise ValueError("layers: expected at least one layer name")
         for n in self.layers: resolve_module(model, n)
         self.model = model
-        self.register_buffer('mean', None if mean is None else torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer('std', None if std is None else torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
+        for k, v in (('mean', mean), ('std', std)):
+            self.register_buffer(k, None if v is None else torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1),
+                                 persistent=False)
         self.refresh(); self.traceable = self.trace
         probe = min(self.input_size, 64)
         self.channels = {n: m.shape[1] for n, m in zip(self.layers, self.forward_maps(torch.zeros(1, 3, probe, probe)))}
@@ -131,46 +217,6 @@ class FeatureEncoder(nn.Module):
         if self.mean is not None: x = (x - self.mean)/self.std
         return x
 
-    def refresh(self) -> None:
-        "Drop the inference copy: the next call makes it again from the backbone's current weights."
-        self.__dict__['_copy'] = self.__dict__['_copy_key'] = None  # kept out of the module tree (state_dict, .to)
-
-    def inference_model(self) -> torch.fx.GraphModule|None:
-        "The backbone's `inference_copy` for its current weights, or None when torch.fx cannot trace it."
-        if not self.traceable: return None
-        key = weights_key(self.model)
-        if self._copy is None or self._copy_key != key:
-            try: self.__dict__['_copy'] = inference_copy(self.model, self.layers)
-            except Exception as e:
-                self.traceable = False
-                warnings.warn(f"{type(self).__name__}: torch.fx cannot trace the backbone ({type(e).__name__}: {e}); its maps are read through forward hooks (slower)")
-                return None
-            self.__dict__['_copy_key'] = key
-        return self._copy
-
-    def hooked_maps(self, x:torch.Tensor) -> list[torch.Tensor]:
-        "The maps of `layers` through forward hooks on the backbone itself (eval mode, its training flag restored)."
-        was_training = self.model.training
-        try:
-            self.model.eval()
-            with torch.no_grad(), hooked_outputs(self.model, self.layers) as store:
-                try: self.model(self.preprocess(x))
-                except _EnoughMaps: pass
-        finally: self.model.train(was_training)
-        return [store[n] for n in self.layers]
-
-    def forward_maps(self, x:torch.Tensor) -> list[torch.Tensor]:
-        "The maps of `layers` for images `x` (N, 3, H, W) in [0, 1] RGB (channels_last from the traced copy: use `reshape`, not `view`)."
-        fast = self.inference_model()
-        if fast is None: return self.hooked_maps(x)
-        with torch.no_grad():
-            x = self.preprocess(x).contiguous(memory_format=torch.channels_last)
-            step = CPU_BATCH if x.device.type == 'cpu' else max(len(x), 1)
-            outs = [fast(x[i:i+step]) for i in range(0, max(len(x), 1), step)]
-        return [outs[0][n] if len(outs) == 1 else torch.cat([o[n] for o in outs]) for n in self.layers]
-
-    forward = forward_maps
-
     def __repr__(self):
         return (f"{type(self).__name__}(layers={self.layers}, channels={self.channels}, input_size={self.input_size}, "
                 f"maps={'traced copy' if self.traceable else 'hooks'})")
@@ -179,7 +225,8 @@ class FeatureEncoder(nn.Module):
 class TorchvisionEncoder(FeatureEncoder):
     "A torchvision ImageNet backbone (resnet18, wide_resnet50_2, ...) read at `layers`."
     def __init__(self, name:str='wide_resnet50_2', # a torchvision model name
-                 weights='DEFAULT', # 'DEFAULT' or a weights enum name (downloads), None (random), or a local state-dict file
+                 # 'DEFAULT' or a weights enum name (downloads), None (random), or a local state-dict file
+                 weights='DEFAULT',
                  layers=('layer2', 'layer3'), # hooked submodules
                  input_size:int=224, # resize side used by `object_features`
                 ):
@@ -191,20 +238,26 @@ class TorchvisionEncoder(FeatureEncoder):
         else: model = torchvision.models.get_model(name, weights=weights)
         super().__init__(model.eval().requires_grad_(False), layers, IMAGENET_MEAN, IMAGENET_STD, input_size=input_size)
 
+# %% ../../nbs/anomaly_detection/12b_encoders.ipynb #836a23b2
 class CifarResNetEncoder(FeatureEncoder):
     "The CIFAR ResNet-20 (akt_vpc.models) read at `layers`; the offline pretrained encoder."
-    def __init__(self, weights_path:str|Path|None='pretrained', # 'pretrained': the CIFAR-10 (num_classes 10) or CIFAR-100 (100) ResNet-20 (shared copy, else its URL); a checkpoint path; None: random weights
+    def __init__(self,
+                 # 'pretrained': the CIFAR-10 (num_classes 10) or CIFAR-100 (100) ResNet-20 (shared copy, else its
+                 # URL); a checkpoint path; None: random weights
+                 weights_path:str|Path|None='pretrained',
                  depth:int=20, # 6n+2 (a checkpoint path must match it)
                  num_classes:int=10, # classes of the checkpoint's head
                  layers=('layer2', 'layer3'), # hooked stages (16, 32, 64 channels for layer1..3)
                  input_size:int=64, # resize side used by `object_features`
-                 mean=None, std=None, # normalisation of the checkpoint's training data (None: CIFAR-100's for 100 classes, else CIFAR-10's)
+                 # normalisation of the checkpoint's training data (None: CIFAR-100's for 100 classes, else CIFAR-10's)
+                 mean=None, std=None,
                  download:bool=False, # 'pretrained' without the shared copy: allow fetching the public checkpoint
                 ):
         from akt_vpc.models import cifar_resnet, load_weights, pretrained_resnet20
         if isinstance(weights_path, str) and weights_path == 'pretrained':
             if depth != 20 or num_classes not in (10, 100):
-                raise ValueError(f"weights_path: 'pretrained' is the CIFAR-10 or CIFAR-100 ResNet-20 (depth=20, num_classes 10 or 100), got depth={depth}, num_classes={num_classes}")
+                raise ValueError("weights_path: 'pretrained' is the CIFAR-10 or CIFAR-100 ResNet-20 (depth=20, "
+                                 f"num_classes 10 or 100), got depth={depth}, num_classes={num_classes}")
             model = pretrained_resnet20(f'cifar{num_classes}', download=download)
         else:
             model = cifar_resnet(depth=depth, num_classes=num_classes)

@@ -21,9 +21,11 @@ def as_vectors(x, # (N, D) tensor or array of vectors
     "`x` as a floating-point (N, D) tensor with N, D >= 1 and finite values, else a `ValueError` naming `name`."
     if not isinstance(x, torch.Tensor):
         try: x = torch.as_tensor(np.asarray(x))
-        except (TypeError, ValueError) as e: raise ValueError(f"{name}: expected an (N, D) tensor, got {type(x).__name__}") from e
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{name}: expected an (N, D) tensor, got {type(x).__name__}") from e
     if x.ndim != 2: raise ValueError(f"{name}: expected an (N, D) tensor, got shape {tuple(x.shape)}")
-    if x.shape[0] == 0 or x.shape[1] == 0: raise ValueError(f"{name}: expected at least one vector of at least one dimension, got shape {tuple(x.shape)}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one vector of at least one dimension, got shape {tuple(x.shape)}")
     if not x.is_floating_point(): x = x.float()
     if not torch.isfinite(x).all(): raise ValueError(f"{name}: contains NaN or infinite values")
     return x
@@ -34,14 +36,20 @@ def random_projection(x:torch.Tensor, # (N, D) vectors
                       seed:int=0, # seed of the projection matrix
                       chunk_size:int=65536, # rows projected at a time
                      ) -> torch.Tensor:
-    "Gaussian random projection of `x` to `project_dim` dimensions (Johnson-Lindenstrauss, scaled by 1/sqrt(project_dim))."
+    "Gaussian random projection of `x` to `project_dim` dimensions (Johnson-Lindenstrauss, scaled 1/sqrt(project_dim))."
     g = torch.Generator().manual_seed(seed)
-    w = torch.randn(x.shape[1], project_dim, generator=g, dtype=torch.float32).to(x.device, x.dtype) / math.sqrt(project_dim)
+    w = torch.randn(x.shape[1], project_dim, generator=g, dtype=torch.float32).to(x.device, x.dtype)
+    w = w / math.sqrt(project_dim)
     return torch.cat([x[i:i+chunk_size] @ w for i in range(0, x.shape[0], chunk_size)])
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #32b9dabe
-def _coreset_size(N, n, ratio):
-    if (n is None) == (ratio is None): raise ValueError("n, ratio: give exactly one of n (a count) or ratio (a fraction in (0, 1])")
+def _coreset_size(N, # number of vectors
+                  n, # requested count, or None
+                  ratio, # requested fraction, or None
+                 ) -> int:
+    "The number of vectors a coreset keeps: `n`, or `max(1, int(ratio*N))`; exactly one of them must be given."
+    if (n is None) == (ratio is None):
+        raise ValueError("n, ratio: give exactly one of n (a count) or ratio (a fraction in (0, 1])")
     if ratio is not None:
         check_range('ratio', ratio, None, 1.0)
         if ratio <= 0: raise ValueError(f"ratio: expected a number in (0, 1], got {ratio!r}")
@@ -50,6 +58,7 @@ def _coreset_size(N, n, ratio):
     if n > N: raise ValueError(f"n: expected at most the number of vectors ({N}), got {n}")
     return n
 
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #1bed413c
 def greedy_coreset(x, # (N, D) vectors (CPU or GPU tensor)
                    n:int|None=None, # number of vectors to select ...
                    ratio:float|None=None, # ... or the fraction of N, n = max(1, int(ratio*N)) (give exactly one)
@@ -82,22 +91,20 @@ def greedy_coreset(x, # (N, D) vectors (CPU or GPU tensor)
     return idx
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #b613b184
-def _faiss_knn(q, b, k):
-    try: import faiss
-    except ImportError as e: raise ValueError("backend: 'faiss' needs the faiss package, which is not installed; use backend='torch'") from e
-    index = faiss.IndexFlatL2(b.shape[1])
-    index.add(b.detach().cpu().float().contiguous().numpy())
-    d2, i = index.search(q.detach().cpu().float().contiguous().numpy(), k)
-    return torch.from_numpy(i).to(q.device)
-
-def _nearest_index(queries, bank, chunk_size, block):
-    "Index (M,) of each query's nearest bank vector: |m|^2 - 2 q.m by one product per block of bank vectors; the nearest block first, then the vector in it."
+def _nearest_index(queries, # (M, D) query vectors
+                   bank, # (N, D) bank vectors
+                   chunk_size, # most distances held at once
+                   block, # bank vectors per product
+                  ) -> torch.LongTensor:
+    "Index (M,) of each query's nearest bank vector: the nearest block of bank vectors first, then the vector in it."
     cols = min(block, bank.shape[0]); rows = max(1, min(chunk_size, 2**18) // cols)
     ba = torch.cat([-2 * bank, bank.pow(2).sum(1, keepdim=True)], 1).T  # (D+1, N): [q, 1] @ ba = |m|^2 - 2 q.m
     qa = torch.cat([queries, queries.new_ones(len(queries), 1)], 1)
     first = []
     for i in range(0, len(qa), rows):  # amin without indices is several times faster than min with them
-        q = qa[i:i+rows]; best, start = torch.full((len(q),), float('inf'), device=q.device), torch.zeros(len(q), dtype=torch.long, device=q.device)
+        q = qa[i:i+rows]
+        best = torch.full((len(q),), float('inf'), device=q.device)
+        start = torch.zeros(len(q), dtype=torch.long, device=q.device)
         for j in range(0, ba.shape[1], cols):
             m = (q @ ba[:, j:j+cols]).amin(1); closer = m < best
             best, start = torch.where(closer, m, best), torch.where(closer, j, start)
@@ -108,6 +115,37 @@ def _nearest_index(queries, bank, chunk_size, block):
         idx[sel] = (qa[sel] @ ba[:, j:j+cols]).argmin(1) + j
     return idx
 
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #4dc3b766
+def _topk_index(queries, # (M, D) query vectors
+                bank, # (N, D) bank vectors
+                k, # number of neighbours
+                chunk_size, # most distances held at once
+               ) -> torch.LongTensor:
+    "Indices (M, k) of the k nearest bank vectors of each query, from |q|^2 + |m|^2 - 2 q.m in blocks of queries."
+    bsq = bank.pow(2).sum(1)
+    rows = max(1, chunk_size // bank.shape[0])
+    parts = []
+    for i in range(0, queries.shape[0], rows):
+        q = queries[i:i+rows]
+        d2 = torch.addmm(bsq[None], q, bank.T, alpha=-2).add_(q.pow(2).sum(1, keepdim=True))
+        parts.append(d2.topk(k, dim=1, largest=False).indices)
+    return torch.cat(parts)
+
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #31252808
+def _faiss_knn(q, # (M, D) query vectors
+               b, # (N, D) bank vectors
+               k, # number of neighbours
+              ) -> torch.LongTensor:
+    "Indices (M, k) of the k nearest rows of `b` for each row of `q`, from an exact faiss index."
+    try: import faiss
+    except ImportError as e:
+        raise ValueError("backend: 'faiss' needs the faiss package, which is not installed; use backend='torch'") from e
+    index = faiss.IndexFlatL2(b.shape[1])
+    index.add(b.detach().cpu().float().contiguous().numpy())
+    d2, i = index.search(q.detach().cpu().float().contiguous().numpy(), k)
+    return torch.from_numpy(i).to(q.device)
+
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #2edb8272
 def nn_search(queries, # (M, D) query vectors
               bank, # (N, D) memory vectors, on the same device
               k:int=1, # number of neighbours
@@ -117,28 +155,23 @@ def nn_search(queries, # (M, D) query vectors
              ) -> tuple[torch.Tensor, torch.LongTensor]:
     "Distances (M, k), ascending, and bank indices (M, k) of the k nearest bank vectors of each query."
     queries, bank = as_vectors(queries, 'queries'), as_vectors(bank, 'bank')
-    if queries.shape[1] != bank.shape[1]: raise ValueError(f"queries: expected vectors of dimension {bank.shape[1]} (the bank's), got {queries.shape[1]}")
+    if queries.shape[1] != bank.shape[1]:
+        raise ValueError(f"queries: expected vectors of dimension {bank.shape[1]} (the bank's), got {queries.shape[1]}")
     check_range('k', k, 1, bank.shape[0], int)
     check_range('chunk_size', chunk_size, 1, None, int); check_range('block', block, 1, None, int)
     check_choice('backend', backend, ['torch', 'faiss'])
     queries = queries.to(bank.device, bank.dtype)
     if backend == 'faiss': idx = _faiss_knn(queries, bank, k)
     elif k == 1: idx = _nearest_index(queries, bank, chunk_size, block)[:, None]
-    else:
-        bsq = bank.pow(2).sum(1)
-        rows = max(1, chunk_size // bank.shape[0])
-        parts = []
-        for i in range(0, queries.shape[0], rows):
-            q = queries[i:i+rows]
-            d2 = torch.addmm(bsq[None], q, bank.T, alpha=-2).add_(q.pow(2).sum(1, keepdim=True))
-            parts.append(d2.topk(k, dim=1, largest=False).indices)
-        idx = torch.cat(parts)
+    else: idx = _topk_index(queries, bank, k, chunk_size)
     # exact distances of the chosen neighbours (k*M*D work), then sort them
     rows = max(1, chunk_size // (k * bank.shape[1]))
-    dist = torch.cat([(queries[i:i+rows, None] - bank[idx[i:i+rows]]).norm(dim=2) for i in range(0, queries.shape[0], rows)])
+    dist = torch.cat([(queries[i:i+rows, None] - bank[idx[i:i+rows]]).norm(dim=2)
+                      for i in range(0, queries.shape[0], rows)])
     dist, order = dist.sort(dim=1)
     return dist, idx.gather(1, order)
 
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #632bd364
 def nn_distance(queries, # (M, D) query vectors
                 bank, # (N, D) memory vectors
                 k:int=1, # 1: nearest distance (M,); k>1: the k nearest distances (M, k), ascending
@@ -157,13 +190,14 @@ def coverage_radius(x, # (N, D) all vectors
     "Largest distance from a row of `x` to its nearest selected row `x[idx]`."
     x = as_vectors(x, 'x')
     idx = torch.as_tensor(idx, dtype=torch.long, device=x.device)
-    if idx.ndim != 1 or len(idx) == 0: raise ValueError(f"idx: expected a non-empty 1-D list of indices, got shape {tuple(idx.shape)}")
+    if idx.ndim != 1 or len(idx) == 0:
+        raise ValueError(f"idx: expected a non-empty 1-D list of indices, got shape {tuple(idx.shape)}")
     if int(idx.min()) < 0 or int(idx.max()) >= len(x): raise ValueError(f"idx: indices must lie in [0, {len(x)-1}]")
     return float(nn_distance(x, x[idx], chunk_size=chunk_size).max())
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #1ae52072
-class MemoryBank:
-    "A coreset of normal vectors; `score` gives each query's distance to its nearest bank vector."
+class _BankVectors:
+    "Bank vectors with the input (video) each came from; `score` gives each query's distance to its nearest one."
     def __init__(self, bank=None, # (K, D) bank vectors, or None until `fit`
                  source=None, # (K,) index of the input (video) each bank vector came from
                  info:dict|None=None, # how the bank was built (JSON-serialisable)
@@ -172,40 +206,6 @@ class MemoryBank:
         self.source = None if bank is None else (torch.zeros(len(self.bank), dtype=torch.long) if source is None
                                                   else torch.as_tensor(source, dtype=torch.long))
         self.info = dict(info or {})
-
-    def fit(self, vectors, # (N, D) tensor, or a list of per-video (N_i, D) tensors
-            ratio:float=0.1, # fraction kept, in (0, 1]
-            per_video:bool=True, # coreset per list item and concatenate (True) or one global coreset (False)
-            project_dim:int|None=None, # select on a random projection to this many dims (None: exact)
-            start:int|None=0, # first index of each greedy run (clipped to each input's length); None: random
-            seed:int=0, # seed of projection / random start
-            device=None, # where to run the selection and keep the bank (None: where the vectors are)
-           ) -> MemoryBank:
-        "Select the bank from `vectors` with greedy k-center; returns `self`."
-        parts = list(vectors) if isinstance(vectors, (list, tuple)) else [vectors]
-        if len(parts) == 0: raise ValueError("vectors: expected a tensor or a non-empty list of tensors, got an empty list")
-        parts = [as_vectors(v, f'vectors[{i}]' if isinstance(vectors, (list, tuple)) else 'vectors') for i, v in enumerate(parts)]
-        D = parts[0].shape[1]
-        for i, v in enumerate(parts):
-            if v.shape[1] != D: raise ValueError(f"vectors[{i}]: expected dimension {D} like vectors[0], got {v.shape[1]}")
-        check_range('ratio', ratio, None, 1.0)
-        if ratio <= 0: raise ValueError(f"ratio: expected a number in (0, 1], got {ratio!r}")
-        if device is not None: parts = [v.to(device) for v in parts]
-        def select(v):
-            if ratio == 1.0: return torch.arange(len(v), device=v.device)
-            return greedy_coreset(v, ratio=ratio, project_dim=project_dim, start=None if start is None else min(start, len(v)-1), seed=seed)
-        if per_video:
-            sels = [select(v) for v in parts]
-            self.bank = torch.cat([v[s] for v, s in zip(parts, sels)])
-            self.source = torch.cat([torch.full((len(s),), i, dtype=torch.long) for i, s in enumerate(sels)])
-        else:
-            allv = torch.cat([v.to(parts[0].device) for v in parts])
-            src = torch.cat([torch.full((len(v),), i, dtype=torch.long) for i, v in enumerate(parts)])
-            s = select(allv)
-            self.bank, self.source = allv[s].clone(), src[s.cpu()]
-        self.info = dict(ratio=ratio, per_video=per_video, project_dim=project_dim, start=start, seed=seed,
-                         n_inputs=len(parts), n_vectors=sum(len(v) for v in parts))
-        return self
 
     def __len__(self): return 0 if self.bank is None else len(self.bank)
     @property
@@ -225,13 +225,72 @@ class MemoryBank:
         "Distance of each query to its nearest bank vector (M,) (on the bank's device)."
         if self.bank is None: raise ValueError("MemoryBank: call fit(...) before score(...)")
         queries = as_vectors(queries, 'queries')
-        if queries.shape[1] != self.dim: raise ValueError(f"queries: expected vectors of dimension {self.dim} (the bank's), got {queries.shape[1]}")
+        if queries.shape[1] != self.dim:
+            raise ValueError(f"queries: expected vectors of dimension {self.dim} (the bank's), got {queries.shape[1]}")
         bank = self.bank
         if exclude is not None:
             keep = (self.source != exclude).to(bank.device)
             if not bool(keep.any()): raise ValueError(f"exclude: leaving out input {exclude} leaves an empty bank")
             bank = bank[keep]
         return nn_distance(queries.to(bank.device), bank, k=k, chunk_size=chunk_size)
+
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #6fb9c280
+def _fit_inputs(vectors, # (N, D) tensor, or a list of per-video (N_i, D) tensors
+                ratio:float, # fraction kept, in (0, 1]
+               ) -> list[torch.Tensor]:
+    "`vectors` as a list of checked (N_i, D) tensors of one dimension D; `ratio` checked too."
+    many = isinstance(vectors, (list, tuple))
+    parts = list(vectors) if many else [vectors]
+    if len(parts) == 0:
+        raise ValueError("vectors: expected a tensor or a non-empty list of tensors, got an empty list")
+    parts = [as_vectors(v, f'vectors[{i}]' if many else 'vectors') for i, v in enumerate(parts)]
+    D = parts[0].shape[1]
+    for i, v in enumerate(parts):
+        if v.shape[1] != D: raise ValueError(f"vectors[{i}]: expected dimension {D} like vectors[0], got {v.shape[1]}")
+    check_range('ratio', ratio, None, 1.0)
+    if ratio <= 0: raise ValueError(f"ratio: expected a number in (0, 1], got {ratio!r}")
+    return parts
+
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #9b343e45
+def _select_bank(parts:list, # checked (N_i, D) tensors, one per input
+                 ratio:float, # fraction kept, in (0, 1]; 1 keeps every vector
+                 per_video:bool, # coreset per input (True) or one of all inputs (False)
+                 project_dim:int|None, # select on a random projection to this many dims (None: exact)
+                 start:int|None, # first index of each greedy run (clipped to each input's length); None: random
+                 seed:int, # seed of projection / random start
+                ) -> tuple[torch.Tensor, torch.LongTensor]:
+    "Bank vectors (K, D) and the index (K,) of the input each came from."
+    def select(v):
+        if ratio == 1.0: return torch.arange(len(v), device=v.device)
+        return greedy_coreset(v, ratio=ratio, project_dim=project_dim,
+                              start=None if start is None else min(start, len(v)-1), seed=seed)
+    if per_video:
+        sels = [select(v) for v in parts]
+        return (torch.cat([v[s] for v, s in zip(parts, sels)]),
+                torch.cat([torch.full((len(s),), i, dtype=torch.long) for i, s in enumerate(sels)]))
+    allv = torch.cat([v.to(parts[0].device) for v in parts])
+    src = torch.cat([torch.full((len(v),), i, dtype=torch.long) for i, v in enumerate(parts)])
+    s = select(allv)
+    return allv[s].clone(), src[s.cpu()]
+
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #22ca576b
+class MemoryBank(_BankVectors):
+    "A coreset of normal vectors; `score` gives each query's distance to its nearest bank vector."
+    def fit(self, vectors, # (N, D) tensor, or a list of per-video (N_i, D) tensors
+            ratio:float=0.1, # fraction kept, in (0, 1]
+            per_video:bool=True, # coreset per list item and concatenate (True) or one global coreset (False)
+            project_dim:int|None=None, # select on a random projection to this many dims (None: exact)
+            start:int|None=0, # first index of each greedy run (clipped to each input's length); None: random
+            seed:int=0, # seed of projection / random start
+            device=None, # where to run the selection and keep the bank (None: where the vectors are)
+           ) -> MemoryBank:
+        "Select the bank from `vectors` with greedy k-center; returns `self`."
+        parts = _fit_inputs(vectors, ratio)
+        if device is not None: parts = [v.to(device) for v in parts]
+        self.bank, self.source = _select_bank(parts, ratio, per_video, project_dim, start, seed)
+        self.info = dict(ratio=ratio, per_video=per_video, project_dim=project_dim, start=start, seed=seed,
+                         n_inputs=len(parts), n_vectors=sum(len(v) for v in parts))
+        return self
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #34c98d57
 def save_banks(banks:dict, # name -> MemoryBank
@@ -240,20 +299,24 @@ def save_banks(banks:dict, # name -> MemoryBank
               ) -> Path:
     "Save several named `MemoryBank`s and `metadata` to one safetensors file."
     from safetensors.torch import save_file
-    if not isinstance(banks, dict) or not banks: raise ValueError("banks: expected a non-empty dict of name -> MemoryBank")
+    if not isinstance(banks, dict) or not banks:
+        raise ValueError("banks: expected a non-empty dict of name -> MemoryBank")
     tensors = {}
     for name, b in banks.items():
-        if not isinstance(b, MemoryBank) or b.bank is None: raise ValueError(f"banks[{name!r}]: expected a fitted MemoryBank")
+        if not isinstance(b, MemoryBank) or b.bank is None:
+            raise ValueError(f"banks[{name!r}]: expected a fitted MemoryBank")
         tensors[f'{name}/bank'] = b.bank.detach().cpu().contiguous()
         tensors[f'{name}/source'] = b.source.detach().cpu().contiguous()
     try:
-        meta = {'akt_vpc.banks': json.dumps(list(banks)), 'akt_vpc.info': json.dumps({n: b.info for n, b in banks.items()}),
+        meta = {'akt_vpc.banks': json.dumps(list(banks)),
+                'akt_vpc.info': json.dumps({n: b.info for n, b in banks.items()}),
                 'akt_vpc.metadata': json.dumps(metadata or {})}
     except TypeError as e: raise ValueError(f"metadata: expected JSON-serialisable values ({e})") from e
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path), metadata=meta)
     return path
 
+# %% ../../nbs/anomaly_detection/13_memory.ipynb #ebcf0ce7
 def load_banks(path, # file written by `save_banks`
                device='cpu', # where to put the banks
               ) -> tuple[dict, dict]:
@@ -263,5 +326,6 @@ def load_banks(path, # file written by `save_banks`
         meta = f.metadata() or {}
         if 'akt_vpc.banks' not in meta: raise ValueError(f"path: {path} was not written by save_banks")
         names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
-        banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)).to(device) for n in names}
+        banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)).to(device)
+                 for n in names}
     return banks, json.loads(meta['akt_vpc.metadata'])

@@ -14,17 +14,23 @@ __all__ = ['SINGLE_CLASS_RULES', 'check_scores_labels', 'micro_auc', 'per_video_
            'reference_fusion', 'oracle_search']
 
 # %% ../../nbs/anomaly_detection/15_metrics.ipynb #122e28a4
-def _as_1d(a, what, i):
+def _as_1d(a, # one video's scores or labels (numpy, torch or a list)
+           what:str, # 'scores' or 'labels', for the message
+           i:int, # the video's index, for the message
+          ) -> np.ndarray:
+    "`a` as a 1-D numpy array, else a `ValueError` naming `what[i]`."
     if hasattr(a, 'detach'): a = a.detach().cpu().numpy()
     a = np.asarray(a)
     if a.ndim != 1: raise ValueError(f"{what}[{i}]: expected a 1-D array of per-frame values, got shape {a.shape}")
     return a
 
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #7cd2a489
 def _is_one_video(a):
     "True when `a` is a single 1-D array (or a list of numbers) rather than a list of per-video arrays."
     if hasattr(a, 'ndim') and not isinstance(a, (list, tuple)): return a.ndim == 1
     return len(a) > 0 and np.ndim(a[0]) == 0 and not hasattr(a[0], '__len__')
 
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #a7aa2432
 def check_scores_labels(scores, # list of per-video 1-D frame scores (or one 1-D array)
                         labels, # list of per-video 1-D 0/1 frame labels, same lengths
                        ) -> tuple[list, list]:
@@ -33,7 +39,8 @@ def check_scores_labels(scores, # list of per-video 1-D frame scores (or one 1-D
     if _is_one_video(labels): labels = [labels]
     scores, labels = list(scores), list(labels)
     if len(scores) == 0: raise ValueError("scores: expected at least one video, got none")
-    if len(scores) != len(labels): raise ValueError(f"labels: expected one array per video ({len(scores)} score arrays), got {len(labels)}")
+    if len(scores) != len(labels):
+        raise ValueError(f"labels: expected one array per video ({len(scores)} score arrays), got {len(labels)}")
     S, Y = [], []
     for i, (s, y) in enumerate(zip(scores, labels)):
         s, y = _as_1d(s, 'scores', i), _as_1d(y, 'labels', i)
@@ -41,7 +48,8 @@ def check_scores_labels(scores, # list of per-video 1-D frame scores (or one 1-D
         if len(s) == 0: raise ValueError(f"scores[{i}]: video {i} has no frames")
         s = s.astype(np.float64)
         if not np.isfinite(s).all(): raise ValueError(f"scores[{i}]: video {i} has NaN or infinite scores")
-        if not np.isin(y, (0, 1)).all(): raise ValueError(f"labels[{i}]: expected 0/1 labels, video {i} has values {np.unique(y)[:5].tolist()}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"labels[{i}]: expected 0/1 labels, video {i} has values {np.unique(y)[:5].tolist()}")
         S.append(s); Y.append(y.astype(np.int64))
     return S, Y
 
@@ -52,12 +60,14 @@ def micro_auc(scores, # list of per-video 1-D frame scores
     "Frame-level ROC AUC of all videos concatenated."
     S, Y = check_scores_labels(scores, labels)
     y = np.concatenate(Y)
-    if y.min() == y.max(): raise ValueError(f"labels: micro AUC needs both normal and abnormal frames, all frames are {int(y[0])}")
+    if y.min() == y.max():
+        raise ValueError(f"labels: micro AUC needs both normal and abnormal frames, all frames are {int(y[0])}")
     return float(roc_auc_score(y, np.concatenate(S)))
 
 # %% ../../nbs/anomaly_detection/15_metrics.ipynb #6464b303
 SINGLE_CLASS_RULES = ('prepend', 'skip')
 
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #2deb6f61
 def per_video_auc(scores, # list of per-video 1-D frame scores
                   labels, # list of per-video 1-D 0/1 frame labels
                  ) -> np.ndarray:
@@ -65,9 +75,12 @@ def per_video_auc(scores, # list of per-video 1-D frame scores
     S, Y = check_scores_labels(scores, labels)
     return np.array([roc_auc_score(y, s) if y.min() != y.max() else np.nan for s, y in zip(S, Y)])
 
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #72c512f2
 def macro_auc(scores, # list of per-video 1-D frame scores
               labels, # list of per-video 1-D 0/1 frame labels
-              single_class:str='prepend', # 'prepend': a single-class video counts as AUC 1.0 (one opposite-class frame with an extreme score is added); 'skip': left out
+              # 'prepend': a single-class video counts as AUC 1.0 (one opposite-class frame with an extreme score is
+              # added); 'skip': left out
+              single_class:str='prepend',
              ) -> float:
     "Mean per-video ROC AUC; `single_class` says what happens to all-normal / all-abnormal videos."
     check_choice('single_class', single_class, SINGLE_CLASS_RULES)
@@ -76,7 +89,8 @@ def macro_auc(scores, # list of per-video 1-D frame scores
     if single_class == 'prepend':
         # an added normal frame at min-1 (or abnormal frame at max+1) is ranked perfectly: AUC exactly 1
         aucs = np.where(single, 1.0, aucs)
-    elif single.all(): raise ValueError("labels: single_class='skip' leaves no video with both normal and abnormal frames")
+    elif single.all():
+        raise ValueError("labels: single_class='skip' leaves no video with both normal and abnormal frames")
     return float(np.nanmean(aucs))
 
 # %% ../../nbs/anomaly_detection/15_metrics.ipynb #068bbd31
@@ -84,7 +98,7 @@ def evaluate_scores(scores, # list of per-video 1-D frame scores
                     labels, # list of per-video 1-D 0/1 frame labels
                     single_class:str='prepend', # macro-AUC rule for single-class videos: 'prepend' or 'skip'
                    ) -> dict:
-    "Micro AUC, macro AUC (with its single-class rule) and per-video AUCs (None where undefined) as a JSON-friendly dict."
+    "Micro AUC, macro AUC (with its single-class rule) and per-video AUCs (None where undefined), JSON-friendly."
     pv = per_video_auc(scores, labels)
     return dict(micro=micro_auc(scores, labels), macro=macro_auc(scores, labels, single_class),
                 macro_rule=single_class, per_video=[None if np.isnan(a) else float(a) for a in pv],
@@ -93,7 +107,8 @@ def evaluate_scores(scores, # list of per-video 1-D frame scores
 # %% ../../nbs/anomaly_detection/15_metrics.ipynb #76c4fc46
 def _z(x): x = np.asarray(x, np.float64); return (x - x.mean()) / (x.std() + 1e-12)
 
-def reference_fusion(raw:dict, # bank -> list of per-video frame scores (unsmoothed or lightly smoothed); needs spatial, temporal, highlevel
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #72bc452e
+def reference_fusion(raw:dict, # bank -> per-video frame scores (lightly smoothed or not); spatial, temporal, highlevel
                      a:float=0.5, # weight of spatial vs temporal in the local score
                      b:float=0.5, # weight of local vs high-level
                      sigma:float=3., # Gaussian smoothing over the concatenated videos
@@ -109,6 +124,7 @@ def reference_fusion(raw:dict, # bank -> list of per-video frame scores (unsmoot
     s = (s - s.min()) / (s.max() - s.min() + 1e-12)
     return np.split(s, np.cumsum(lens)[:-1])
 
+# %% ../../nbs/anomaly_detection/15_metrics.ipynb #0d1d7059
 def oracle_search(raw:dict, # bank -> list of per-video frame scores
                   labels:list, # per-video 0/1 labels (TEST labels: this is what makes it an oracle)
                   grid_ab=tuple(round(0.1 * i, 1) for i in range(11)), # values of a and b
@@ -120,6 +136,8 @@ def oracle_search(raw:dict, # bank -> list of per-video frame scores
         for a in grid_ab:
             for b in grid_ab:
                 auc = micro_auc(reference_fusion(raw, a, b, sg), labels)
-                if auc > best['oracle_micro_auc']: best = dict(oracle_micro_auc=auc, oracle_a=float(a), oracle_b=float(b), oracle_sigma=float(sg))
-    best['oracle_note'] = 'ORACLE: a, b, sigma chosen on the test labels (the reference protocol); an upper bound, not a result'
+                if auc > best['oracle_micro_auc']:
+                    best = dict(oracle_micro_auc=auc, oracle_a=float(a), oracle_b=float(b), oracle_sigma=float(sg))
+    best['oracle_note'] = ('ORACLE: a, b, sigma chosen on the test labels (the reference protocol); an upper bound, '
+                           'not a result')
     return best

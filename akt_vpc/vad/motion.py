@@ -17,19 +17,30 @@ __all__ = ['FARNEBACK', 'check_gray', 'flow_field', 'check_clip', 'clip_flows', 
 # %% ../../nbs/anomaly_detection/12a_motion.ipynb #6d9d5d55
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
 
-def check_gray(name:str, a) -> np.ndarray:
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #200d8ea7
+def check_gray(name:str, # the argument's name, for the message
+               a, # the array to check
+              ) -> np.ndarray:
     "`a` if it is a 2-D uint8 array, else a `ValueError` naming `name`."
     if not isinstance(a, np.ndarray) or a.ndim != 2 or a.dtype != np.uint8:
-        raise ValueError(f"{name}: expected a grey uint8 array (H, W), got {getattr(a, 'dtype', type(a))} {getattr(a, 'shape', '')}")
+        raise ValueError(f"{name}: expected a grey uint8 array (H, W), "
+                         f"got {getattr(a, 'dtype', type(a))} {getattr(a, 'shape', '')}")
     return a
 
-def _shrink(gray:np.ndarray, scale:float) -> np.ndarray:
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #8e6b649a
+def _shrink(gray:np.ndarray, # (H, W) uint8 frame
+            scale:float, # resolution factor
+           ) -> np.ndarray:
     "`gray` resized by `scale` (area interpolation); unchanged at scale 1."
     if scale == 1.0: return gray
     H, W = gray.shape
     return cv2.resize(gray, (max(8, round(W*scale)), max(8, round(H*scale))), interpolation=cv2.INTER_AREA)
 
-def _farneback(a:np.ndarray, b:np.ndarray, H:int, W:int, **farneback) -> np.ndarray:
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #ea4fbcf6
+def _farneback(a:np.ndarray, b:np.ndarray, # two (shrunk) grey frames
+               H:int, W:int, # full resolution
+               **farneback, # overrides of `FARNEBACK`
+              ) -> np.ndarray:
     "Farneback flow of two (shrunk) frames, brought back to (H, W, 2) in full-resolution pixels."
     flow = cv2.calcOpticalFlowFarneback(a, b, None, **{**FARNEBACK, **farneback})
     if a.shape != (H, W):
@@ -38,6 +49,7 @@ def _farneback(a:np.ndarray, b:np.ndarray, H:int, W:int, **farneback) -> np.ndar
         flow[..., 0] *= sx; flow[..., 1] *= sy
     return flow
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #e591156d
 def flow_field(prev_gray:np.ndarray, # (H, W) uint8 frame t
                next_gray:np.ndarray, # (H, W) uint8 frame t+1
                scale:float=0.5, # resolution factor of the flow computation, in [0.05, 1]
@@ -45,10 +57,12 @@ def flow_field(prev_gray:np.ndarray, # (H, W) uint8 frame t
               ) -> np.ndarray:
     "Dense Farneback flow from `prev_gray` to `next_gray`: (H, W, 2) float32, (dx, dy) in full-resolution pixels."
     check_gray('prev_gray', prev_gray); check_gray('next_gray', next_gray)
-    if prev_gray.shape != next_gray.shape: raise ValueError(f"next_gray: shape {next_gray.shape} differs from prev_gray {prev_gray.shape}")
+    if prev_gray.shape != next_gray.shape:
+        raise ValueError(f"next_gray: shape {next_gray.shape} differs from prev_gray {prev_gray.shape}")
     check_range('scale', scale, 0.05, 1.0)
     return _farneback(_shrink(prev_gray, scale), _shrink(next_gray, scale), *prev_gray.shape, **farneback)
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #5af84484
 def check_clip(gray_frames) -> None:
     "Raise a `ValueError` naming `gray_frames` unless it holds at least 2 grey uint8 frames of one shape."
     if isinstance(gray_frames, np.ndarray) and gray_frames.ndim != 3:
@@ -56,11 +70,14 @@ def check_clip(gray_frames) -> None:
     if len(gray_frames) < 2: raise ValueError(f"gray_frames: need at least 2 frames, got {len(gray_frames)}")
     for i, g in enumerate(gray_frames):
         check_gray(f'gray_frames[{i}]', g)
-        if g.shape != gray_frames[0].shape: raise ValueError(f"gray_frames: frame {i} has shape {g.shape}, frame 0 {gray_frames[0].shape}")
+        if g.shape != gray_frames[0].shape:
+            raise ValueError(f"gray_frames: frame {i} has shape {g.shape}, frame 0 {gray_frames[0].shape}")
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #fd75c78b
 def clip_flows(gray_frames, # T grey uint8 frames (H, W): a list or a (T, H, W) array
                scale:float=0.5, # resolution factor, see `flow_field`
-               **farneback) -> list[np.ndarray]:
+               **farneback, # overrides of `FARNEBACK`
+              ) -> list[np.ndarray]:
     "The T-1 flows between consecutive frames of a clip (each frame shrunk once)."
     check_clip(gray_frames)
     check_range('scale', scale, 0.05, 1.0)
@@ -73,8 +90,10 @@ def speed_and_bin(v:np.ndarray, # flow vectors (..., 2): (dx, dy)
                   bins:int, # orientation bins over the full circle
                  ) -> tuple[np.ndarray, np.ndarray]:
     "The speed of each flow vector and its orientation bin (nearest of `bins` directions, bin 0 pointing right)."
-    return np.hypot(v[..., 0], v[..., 1]), np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
+    k = np.round(np.arctan2(v[..., 1], v[..., 0]) / (2 * np.pi / bins)).astype(np.int64) % bins
+    return np.hypot(v[..., 0], v[..., 1]), k
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #2d454b21
 def box_inside(box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
                frame_hw:tuple, # (H, W)
               ) -> tuple[int, int, int, int]:
@@ -86,10 +105,26 @@ def box_inside(box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
     if x2 <= x1 or y2 <= y1: raise ValueError(f"box: {box!r} is empty inside the {W}x{H} frame")
     return x1, y1, x2, y2
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #f0ac1e3d
 def motion_descriptor_names(bins:int=8) -> list[str]:
     "Names of the entries of `motion_descriptor`'s vector."
     return [f'hist{k}' for k in range(bins)] + ['speed_p90', 'speed_mean', 'height', 'width', 'center_y']
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #ebb7e0ca
+def _flow_masks(mask, # (H, W), (K, H, W) or (K+1, H, W) boolean foreground
+                K:int, # flows in the clip
+                H:int, W:int, # frame size
+               ) -> np.ndarray:
+    "`mask` as (K, H, W) booleans, one per flow: a frame mask repeated, or flow t's frames t and t+1 merged."
+    mask = np.asarray(mask).astype(bool)
+    if mask.ndim == 2: mask = mask[None].repeat(K, 0)
+    elif mask.ndim == 3 and len(mask) == K + 1: mask = mask[:-1] | mask[1:]
+    if mask.shape != (K, H, W):
+        raise ValueError(f"mask: expected (H, W), (T-1, H, W) or (T, H, W) with H, W = {H}, {W}, T-1 = {K}; "
+                         f"got {mask.shape}")
+    return mask
+
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #7781dc0c
 def motion_descriptor(flows, # T-1 flows (H, W, 2) of one clip, from `clip_flows`
                       box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
                       mask=None, # None, (H, W), (T-1, H, W) or (T, H, W) boolean foreground
@@ -103,11 +138,7 @@ def motion_descriptor(flows, # T-1 flows (H, W, 2) of one clip, from `clip_flows
     H, W = flows[0].shape[:2]
     x1, y1, x2, y2 = box_inside(box, (H, W))
     K = len(flows)
-    if mask is not None:
-        mask = np.asarray(mask).astype(bool)
-        if mask.ndim == 2: mask = mask[None].repeat(K, 0)
-        elif mask.ndim == 3 and len(mask) == K + 1: mask = mask[:-1] | mask[1:]
-        if mask.shape != (K, H, W): raise ValueError(f"mask: expected (H, W), (T-1, H, W) or (T, H, W) with H, W = {H}, {W}, T-1 = {K}; got {mask.shape}")
+    if mask is not None: mask = _flow_masks(mask, K, H, W)
     v = np.stack([f[y1:y2, x1:x2] for f in flows]).reshape(-1, 2)
     if mask is not None:
         sel = mask[:, y1:y2, x1:x2].reshape(-1)
@@ -125,6 +156,7 @@ def grid_shape(frame_hw:tuple, # (H, W)
     H, W = frame_hw; c = max(2, H // grid_rows)
     return c, H // c, max(1, W // c)
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #7767dea9
 def grid_boxes(frame_hw:tuple, # (H, W)
                grid_rows:int=15, # rows of cells; cells are square, side H // grid_rows
               ) -> tuple[np.ndarray, tuple]:
@@ -133,21 +165,22 @@ def grid_boxes(frame_hw:tuple, # (H, W)
     ys, xs = np.meshgrid(np.arange(gh) * c, np.arange(gw) * c, indexing='ij')
     return np.stack([xs.ravel(), ys.ravel(), xs.ravel() + c, ys.ravel() + c], 1), (gh, gw)
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #0c3fe5b9
 def grid_descriptors(flows:list, # T-1 flows (H, W, 2) of a clip
                      grid_rows:int=15, # rows of cells
                      bins:int=8, # orientation bins
                     ) -> torch.Tensor:
-    "Flow statistics of every grid cell: `motion_descriptor` without its geometry entries, (gh*gw, bins+2), all cells at once."
+    "Flow statistics of every grid cell, all at once: `motion_descriptor` without geometry, (gh*gw, bins+2)."
     c, gh, gw = grid_shape(flows[0].shape[:2], grid_rows)
     v = np.stack([f[:gh*c, :gw*c] for f in flows]).astype(np.float32)  # (K, gh*c, gw*c, 2)
     K = len(v)
     v = v.reshape(K, gh, c, gw, c, 2).transpose(1, 3, 0, 2, 4, 5).reshape(gh * gw, K * c * c, 2)  # cell-major pixels
     speed, k = speed_and_bin(v, bins)
     cell = np.arange(gh * gw)[:, None]
-    hist = np.bincount((cell * bins + k).ravel(), weights=speed.ravel(), minlength=gh * gw * bins).reshape(gh * gw, bins) / speed.shape[1]
+    hist = np.bincount((cell * bins + k).ravel(), weights=speed.ravel(), minlength=gh * gw * bins)
+    hist = hist.reshape(gh * gw, bins) / speed.shape[1]
     out = np.concatenate([hist, np.percentile(speed, 90, axis=1)[:, None], speed.mean(1)[:, None]], 1)
     return torch.from_numpy(out.astype(np.float32))
-
 
 # %% ../../nbs/anomaly_detection/12a_motion.ipynb #9792ca0b
 def gradient_histogram(crop:np.ndarray, # (h, w) uint8 grey crop (or (h, w, 3) RGB, converted to grey)
@@ -158,8 +191,10 @@ def gradient_histogram(crop:np.ndarray, # (h, w) uint8 grey crop (or (h, w, 3) R
     "A HOG-like descriptor of a crop: (cells*cells*bins,) float32, each cell L2-normalised."
     crop = np.asarray(crop)
     if crop.ndim == 3 and crop.shape[-1] == 3: crop = cv2.cvtColor(crop.astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    if crop.ndim != 2 or min(crop.shape) < 1: raise ValueError(f"crop: expected a grey (h, w) or RGB (h, w, 3) image, got shape {crop.shape}")
-    check_range('size', size, 4, None, int); check_range('cells', cells, 1, size, int); check_range('bins', bins, 1, None, int)
+    if crop.ndim != 2 or min(crop.shape) < 1:
+        raise ValueError(f"crop: expected a grey (h, w) or RGB (h, w, 3) image, got shape {crop.shape}")
+    check_range('size', size, 4, None, int); check_range('cells', cells, 1, size, int)
+    check_range('bins', bins, 1, None, int)
     g = cv2.resize(crop.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
     gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=1), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=1)
     mag, ang = np.hypot(gx, gy), np.mod(np.arctan2(gy, gx), np.pi)
@@ -178,6 +213,7 @@ def motion_energy(gray_frames, # T >= 2 grey uint8 frames (H, W): a list or a (T
     g = np.stack(gray_frames).astype(np.float32)
     return np.abs(np.diff(g, axis=0)).mean(0)
 
+# %% ../../nbs/anomaly_detection/12a_motion.ipynb #d0aeaeba
 def shape_descriptor(energy:np.ndarray, # (H, W) motion-energy image, from `motion_energy`
                      box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
                      size:int=64, # side the box is resized to
@@ -186,6 +222,7 @@ def shape_descriptor(energy:np.ndarray, # (H, W) motion-energy image, from `moti
                     ) -> np.ndarray:
     "`gradient_histogram` of `energy` inside `box`: the layout of what moved, (cells*cells*bins,) float32."
     energy = np.asarray(energy)
-    if energy.ndim != 2: raise ValueError(f"energy: expected a motion-energy image (H, W), got shape {energy.shape}")
+    if energy.ndim != 2:
+        raise ValueError(f"energy: expected a motion-energy image (H, W), got shape {energy.shape}")
     x1, y1, x2, y2 = box_inside(box, energy.shape)
     return gradient_histogram(energy[y1:y2, x1:x2], size, cells, bins)

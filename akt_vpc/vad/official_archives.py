@@ -16,7 +16,7 @@ from .video import Video, VideoDataset, VideoFile, natural_key, list_frames, _en
 
 # %% auto #0
 __all__ = ['ARCHIVES', 'LAYOUTS', 'range_labels', 'ucsd_frame_ranges', 'mask_labels', 'load_ucsd', 'save_ucsd', 'vol_labels',
-           'load_avenue_videos', 'save_avenue', 'Archive', 'unpack', 'fetch_dataset']
+           'save_avenue', 'load_avenue_videos', 'Archive', 'unpack', 'fetch_dataset']
 
 # %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #c6664b3b
 def range_labels(ranges, # (start, end) pairs, 1-based and inclusive
@@ -26,7 +26,8 @@ def range_labels(ranges, # (start, end) pairs, 1-based and inclusive
     "0/1 frame labels (n,) with the frames of `ranges` set to 1."
     y = np.zeros(n, np.int64)
     for s, e in ranges:
-        if s < 1 or e > n or s > e: raise ValueError(f"video {name!r}: anomaly range [{s}, {e}] outside its {n} frames")
+        if s < 1 or e > n or s > e:
+            raise ValueError(f"video {name!r}: anomaly range [{s}, {e}] outside its {n} frames")
         y[s-1:e] = 1
     return y
 
@@ -46,6 +47,7 @@ def ucsd_frame_ranges(m_path:str|Path, # the `UCSDped*.m` script of the official
     if not out: raise ValueError(f"{m_path}: no 'gt_frame = [...]' lines")
     return out
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #38e95a30
 def mask_labels(folder:str|Path, # one mask image per frame (natural order)
                 n:int, # frames in the video
                 name:str, # the video's name, for error messages
@@ -60,21 +62,36 @@ def mask_labels(folder:str|Path, # one mask image per frame (natural order)
         out.append(int(np.any(m)))
     return np.array(out, np.int64)
 
-def _agree(name:str, a:np.ndarray, b:np.ndarray, what:str, hint:str=''):
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #96863d47
+def _agree(name:str, # the video's name
+           a:np.ndarray, # one source's 0/1 frame labels
+           b:np.ndarray, # the other's
+           what:str, # what the two sources are, for the message
+           hint:str='', # appended to the message
+          ):
     "Raise when two label arrays of one video differ, naming the video and the frames (1-based)."
     bad = np.flatnonzero(a != b) + 1
-    if len(bad): raise ValueError(f"video {name!r}: {what} disagree at {len(bad)} frames (1-based: {bad[:8].tolist()}{'...' if len(bad) > 8 else ''}){hint}")
+    if len(bad):
+        raise ValueError(f"video {name!r}: {what} disagree at {len(bad)} frames "
+                         f"(1-based: {bad[:8].tolist()}{'...' if len(bad) > 8 else ''}){hint}")
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #ceaeebf3
 def _dirs(folder:Path) -> list[Path]:
     "Visible subfolders of `folder`, naturally sorted."
-    return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.')), key=lambda p: natural_key(p.name))
+    return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith('.')),
+                  key=lambda p: natural_key(p.name))
 
-def _need(root:Path, subs, kind:str) -> Path:
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #3d8103eb
+def _need(root:Path, # the folder
+          subs, # names of the subfolders it must hold
+          kind:str, # the layout's name, for the message
+         ) -> Path:
     "`root` if it holds every folder of `subs`, else a `ValueError` saying it is not a `kind` folder."
     for sub in subs:
         if not (root/sub).is_dir(): raise ValueError(f"root: {root} is not {kind} folder (no {sub}/ inside)")
     return root
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #13e28048
 def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` and `Test/`
               check_masks:bool=True, # compare the mask labels with the `.m` frame lists where both exist
              ) -> VideoDataset:
@@ -82,7 +99,8 @@ def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` a
     root = _need(Path(root), ('Train', 'Test'), 'a UCSDped')
     train = [Video(p.name, list_frames(p)) for p in _dirs(root/'Train')]
     test = [Video(p.name, list_frames(p)) for p in _dirs(root/'Test') if not p.name.endswith('_gt')]
-    ms = [p for p in sorted((root/'Test').glob('*.m')) if not p.name.startswith('.') and 'gt_frame' in p.read_text(errors='replace')]
+    ms = [p for p in sorted((root/'Test').glob('*.m'))
+          if not p.name.startswith('.') and 'gt_frame' in p.read_text(errors='replace')]
     lists = ucsd_frame_ranges(ms[0]) if ms else None
     if lists is not None and len(lists) != len(test):
         raise ValueError(f"{ms[0]}: {len(lists)} gt_frame lines for {len(test)} test videos")
@@ -91,7 +109,10 @@ def load_ucsd(root:str|Path, # a `UCSDped1`/`UCSDped2` folder holding `Train/` a
         gt = root/'Test'/f'{v.name}_gt'
         if gt.is_dir() and (y is None or check_masks):
             ym = mask_labels(gt, len(v), v.name)
-            if y is not None: _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list", "; load_ucsd(root, check_masks=False) (akt-vpc vad --no-check-masks) reads the gt_frame list alone")
+            if y is not None:
+                _agree(v.name, y, ym, f"the masks in {gt.name} and {ms[0].name}'s gt_frame list",
+                       "; load_ucsd(root, check_masks=False) (akt-vpc vad --no-check-masks)"
+                       " reads the gt_frame list alone")
             y = ym
         v.labels = y
     return VideoDataset(root.name.lower().replace('ucsd', ''), train, test)
@@ -102,12 +123,16 @@ def _ranges(y:np.ndarray) -> list[tuple[int, int]]:
     d = np.diff(np.concatenate([[0], np.asarray(y, np.int64), [0]]))
     return list(zip((np.flatnonzero(d == 1) + 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
-def _centre_mask(hw:tuple, on:bool) -> np.ndarray:
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #36b09d68
+def _centre_mask(hw:tuple, # (H, W) of the mask
+                 on:bool, # the frame is anomalous
+                ) -> np.ndarray:
     "A uint8 mask: a block in the centre when `on`, else empty."
     m = np.zeros(hw, np.uint8)
     if on: H, W = hw; m[H//3:2*H//3 + 1, W//3:2*W//3 + 1] = 255
     return m
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #6af1aa0f
 def save_ucsd(ds:VideoDataset, # training and labelled test videos
               root:str|Path, # the `UCSDped2` folder to write
               name:str='UCSDped2', # the `.m` script's name
@@ -120,8 +145,10 @@ def save_ucsd(ds:VideoDataset, # training and labelled test videos
             for i in range(len(v)): cv2.imwrite(str(d/f'{i+1:03d}.tif'), v.frame(i, gray=True))
             if sub == 'Test':
                 (root/sub/f'{d.name}_gt').mkdir(exist_ok=True)
-                for i in range(len(v)): cv2.imwrite(str(root/sub/f'{d.name}_gt'/f'{i+1:03d}.bmp'), _centre_mask(v.shape, bool(v.labels[i])))
-    lines = ['TestVideoFile = {};'] + [f"TestVideoFile{{end+1}}.gt_frame = [{', '.join(f'{a}:{b}' for a, b in _ranges(v.labels))}];" for v in ds.test]
+                for i in range(len(v)):
+                    cv2.imwrite(str(root/sub/f'{d.name}_gt'/f'{i+1:03d}.bmp'), _centre_mask(v.shape, bool(v.labels[i])))
+    spans = [', '.join(f'{a}:{b}' for a, b in _ranges(v.labels)) for v in ds.test]
+    lines = ['TestVideoFile = {};'] + [f"TestVideoFile{{end+1}}.gt_frame = [{s}];" for s in spans]
     (root/'Test'/f'{name}.m').write_text('\n'.join(lines) + '\n')
     return root
 
@@ -134,9 +161,11 @@ def vol_labels(mat_path:str|Path, # an Avenue `N_label.mat` file
     vol = scipy.io.loadmat(str(mat_path)).get('volLabel')
     if vol is None: raise ValueError(f"video {name!r}: {mat_path} has no volLabel")
     masks = vol.ravel()
-    if len(masks) != n: raise ValueError(f"video {name!r}: {len(masks)} masks in {Path(mat_path).name} for {n} frames")
+    if len(masks) != n:
+        raise ValueError(f"video {name!r}: {len(masks)} masks in {Path(mat_path).name} for {n} frames")
     return np.array([int(np.any(np.asarray(m))) for m in masks], np.int64)
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #c33ec938
 def _avenue_gt(root:Path) -> Path|None:
     "The `testing_label_mask` folder inside or beside an Avenue folder."
     for d in (root, root.parent):
@@ -144,33 +173,22 @@ def _avenue_gt(root:Path) -> Path|None:
             if p.is_dir(): return p
     return None
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #37cf8ed2
 def _videos(folder:Path) -> list[Path]:
     "Visible video files of `folder`, naturally sorted."
     es = [p for p in _entries(folder) if p.is_file()]
     if not es: raise ValueError(f"folder {folder}: no video files inside")
     return es
 
-def load_avenue_videos(root:str|Path, # the `Avenue Dataset` folder (training_videos/, testing_videos/)
-                      ) -> VideoDataset:
-    "CUHK Avenue in the official layout: `.avi` videos, labels from `testing_label_mask/N_label.mat`."
-    root = _need(Path(root), ('training_videos', 'testing_videos'), 'an Avenue')
-    train = [Video(p.stem, VideoFile(p)) for p in _videos(root/'training_videos')]
-    test = [Video(p.stem, VideoFile(p)) for p in _videos(root/'testing_videos')]
-    gt = _avenue_gt(root)
-    if gt is not None:
-        for v in test:
-            f = gt/f'{int(v.name) if v.name.isdigit() else v.name}_label.mat'
-            if not f.is_file(): raise ValueError(f"video {v.name!r}: no ground truth {f}")
-            v.labels = vol_labels(f, len(v), v.name)
-    return VideoDataset('avenue', train, test)
-
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #98e4d7ef
 def save_avenue(ds:VideoDataset, # training and labelled test videos
                 root:str|Path, # the `Avenue Dataset` folder to write
                 gt_root:str|Path|None=None, # where `ground_truth_demo/` goes; None: beside `root`
                 fps:float=25., # frame rate of the written videos
                ) -> Path:
     "Write `ds` in the official Avenue layout (MJPG `.avi`, `volLabel` masks); returns `root`."
-    root = Path(root); gt = Path(gt_root if gt_root is not None else root.parent)/'ground_truth_demo'/'testing_label_mask'
+    root = Path(root)
+    gt = Path(gt_root if gt_root is not None else root.parent)/'ground_truth_demo'/'testing_label_mask'
     gt.mkdir(parents=True, exist_ok=True)
     for sub, videos in (('training_videos', ds.train), ('testing_videos', ds.test)):
         (root/sub).mkdir(parents=True, exist_ok=True)
@@ -185,6 +203,21 @@ def save_avenue(ds:VideoDataset, # training and labelled test videos
                 scipy.io.savemat(str(gt/f'{k+1}_label.mat'), {'volLabel': vol})
     return root
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #cc5252d9
+def load_avenue_videos(root:str|Path, # the `Avenue Dataset` folder (training_videos/, testing_videos/)
+                      ) -> VideoDataset:
+    "CUHK Avenue in the official layout: `.avi` videos, labels from `testing_label_mask/N_label.mat`."
+    root = _need(Path(root), ('training_videos', 'testing_videos'), 'an Avenue')
+    train = [Video(p.stem, VideoFile(p)) for p in _videos(root/'training_videos')]
+    test = [Video(p.stem, VideoFile(p)) for p in _videos(root/'testing_videos')]
+    gt = _avenue_gt(root)
+    if gt is not None:
+        for v in test:
+            f = gt/f'{int(v.name) if v.name.isdigit() else v.name}_label.mat'
+            if not f.is_file(): raise ValueError(f"video {v.name!r}: no ground truth {f}")
+            v.labels = vol_labels(f, len(v), v.name)
+    return VideoDataset('avenue', train, test)
+
 # %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #1063c59b
 @dataclass(frozen=True)
 class Archive:
@@ -194,16 +227,22 @@ class Archive:
     sha256:str # its expected sha256
     members:str|None=None # unpack only the members whose path contains this
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #423e8ba0
 ARCHIVES = {
-    'ped2': (Archive('UCSD_Anomaly_Dataset.tar.gz', ('http://www.svcl.ucsd.edu/projects/anomaly/UCSD_Anomaly_Dataset.tar.gz',),
+    'ped2': (Archive('UCSD_Anomaly_Dataset.tar.gz',
+                     ('http://www.svcl.ucsd.edu/projects/anomaly/UCSD_Anomaly_Dataset.tar.gz',),
                      '2329af326951f5097fdd114c50e853957d3e569493a49d22fc082a9fd791915b', '/UCSDped2/'),),
-    'avenue': (Archive('Avenue_Dataset.zip', ('http://www.cse.cuhk.edu.hk/leojia/projects/detectabnormal/Avenue_Dataset.zip',),
+    'avenue': (Archive('Avenue_Dataset.zip',
+                       ('http://www.cse.cuhk.edu.hk/leojia/projects/detectabnormal/Avenue_Dataset.zip',),
                        'fc9cb8432a11ca79c18aa180c72524011411b69d3b0ff27c8816e41c0de61531'),
-               Archive('ground_truth_demo.zip', ('http://www.cse.cuhk.edu.hk/leojia/projects/detectabnormal/ground_truth_demo.zip',),
+               Archive('ground_truth_demo.zip',
+                       ('http://www.cse.cuhk.edu.hk/leojia/projects/detectabnormal/ground_truth_demo.zip',),
                        '60fec1728ec8f73a58aad3aeb5729d70a805a47e0b8eb4bf91ab67ef06386d77')),
 }
-LAYOUTS = {'ped2': 'UCSD_Anomaly_Dataset.v1p2/UCSDped2', 'avenue': 'Avenue Dataset'} # the data set's folder after unpacking
+LAYOUTS = {'ped2': 'UCSD_Anomaly_Dataset.v1p2/UCSDped2',
+           'avenue': 'Avenue Dataset'} # the data set's folder after unpacking
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #7d7a4644
 def unpack(archive:str|Path, # a .tar.gz / .tar / .zip file
            dest:str|Path, # folder to unpack into
            members:str|None=None, # only the members whose path contains this
@@ -214,7 +253,8 @@ def unpack(archive:str|Path, # a .tar.gz / .tar / .zip file
     if done.exists(): return dest
     dest.mkdir(parents=True, exist_ok=True)
     if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as z: z.extractall(dest, [n for n in z.namelist() if members is None or members in '/' + n])
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(dest, [n for n in z.namelist() if members is None or members in '/' + n])
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as t:
             ms = [m for m in t.getmembers() if members is None or members in '/' + m.name]
@@ -224,6 +264,7 @@ def unpack(archive:str|Path, # a .tar.gz / .tar / .zip file
     done.touch()
     return dest
 
+# %% ../../nbs/anomaly_detection/10a_official_archives.ipynb #54da1121
 def fetch_dataset(name:str, # 'ped2' or 'avenue'
                   cache:str|Path|None=None, # where archives and unpacked folders are kept; None: `cache_dir()`
                   download:bool=True, # False: only an already cached archive is used

@@ -25,7 +25,16 @@ def label_runs(labels) -> list[tuple[int, int]]:
     d = np.diff(y)
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
-def _curve(ax, scores, labels=None, threshold=None, frame_index=None, title='', bank_scores=None):
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #c201057c
+def _curve(ax, # the axes to draw into
+           scores, # (N,) frame scores
+           labels=None, # (N,) 0/1 ground truth, shaded
+           threshold=None, # horizontal line
+           frame_index=None, # vertical marker
+           title='', # the axes title
+           bank_scores=None, # name -> (N,) scores, drawn thin
+          ):
+    "Draw a score curve with its shaded ground truth, threshold and frame marker into `ax`."
     s = np.asarray(scores, dtype=float).reshape(-1)
     if len(s) == 0: raise ValueError("scores: expected a non-empty 1-D array of frame scores")
     x = np.arange(len(s))
@@ -33,7 +42,8 @@ def _curve(ax, scores, labels=None, threshold=None, frame_index=None, title='', 
         y = np.asarray(labels).reshape(-1)
         if len(y) != len(s): raise ValueError(f"labels: expected {len(s)} frame labels (one per score), got {len(y)}")
         for i, (a, b) in enumerate(label_runs(y)):
-            ax.axvspan(a - 0.5, b - 0.5, color='tab:red', alpha=0.15, lw=0, label='ground truth anomaly' if i == 0 else None)
+            ax.axvspan(a - 0.5, b - 0.5, color='tab:red', alpha=0.15, lw=0,
+                       label='ground truth anomaly' if i == 0 else None)
     for b, bs in (bank_scores or {}).items(): ax.plot(x, bs, lw=0.8, alpha=0.7, label=b)
     ax.plot(x, s, color='k', lw=1.6, label='score')
     if threshold is not None:
@@ -44,6 +54,7 @@ def _curve(ax, scores, labels=None, threshold=None, frame_index=None, title='', 
     ax.set_xlim(0, max(1, len(s) - 1)); ax.set_xlabel('frame'); ax.set_ylabel('anomaly score')
     ax.set_title(title); ax.legend(fontsize=7, loc='upper left', ncol=4)
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #fe8262ab
 def anomaly_curve(scores, # (N,) frame scores of one video
                   labels=None, # (N,) 0/1 ground truth, shaded
                   threshold:float|None=None, # horizontal line: frames above are detections
@@ -59,13 +70,19 @@ def anomaly_curve(scores, # (N,) frame scores of one video
     return finish(fig, ax)
 
 # %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #8dad099c
-def _boxes(ax, boxes, box_labels=None, color='lime'):
+def _boxes(ax, # the axes to draw into
+           boxes, # (K, 4) x1, y1, x2, y2 in pixels, or None
+           box_labels=None, # optional text per box
+           color='lime', # box colour
+          ) -> int:
+    "Draw `boxes` into `ax`; returns their number."
     b = np.asarray(boxes if boxes is not None else np.zeros((0, 4)), dtype=float).reshape(-1, 4)
     for i, (x1, y1, x2, y2) in enumerate(b):
         ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color=color, lw=1.5))
         if box_labels is not None: ax.text(x1, y1 - 2, str(box_labels[i]), color=color, fontsize=7, va='bottom')
     return len(b)
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #1c073be4
 def frame_with_boxes(frame:np.ndarray, # (H, W) grey or (H, W, 3) uint8 RGB frame
                      boxes=None, # (K, 4) x1, y1, x2, y2 in pixels
                      box_labels=None, # optional text per box (a score, a class)
@@ -76,13 +93,15 @@ def frame_with_boxes(frame:np.ndarray, # (H, W) grey or (H, W, 3) uint8 RGB fram
                     ) -> Figure:
     "A frame with its detected objects boxed."
     frame = np.asarray(frame)
-    if frame.ndim not in (2, 3): raise ValueError(f"frame: expected an (H, W) or (H, W, 3) image, got shape {frame.shape}")
+    if frame.ndim not in (2, 3):
+        raise ValueError(f"frame: expected an (H, W) or (H, W, 3) image, got shape {frame.shape}")
     fig, (a,) = panels(1, fig, ax, (4.5, 3.6))
     a.imshow(frame, cmap='gray', vmin=0, vmax=255 if frame.dtype == np.uint8 else None); a.axis('off')
     k = _boxes(a, boxes, box_labels, color)
     a.set_title(title if title is not None else f'{k} object' + ('s' if k != 1 else ''))
     return finish(fig, ax)
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #88471fbb
 def anomaly_view(scores, # (N,) frame scores of one video
                  labels, # (N,) 0/1 ground truth or None
                  frame:np.ndarray, # the frame at `frame_index`
@@ -115,7 +134,8 @@ def plot_roc(scores, # list of per-video 1-D frame scores (or one 1-D array)
     "The frame-level ROC curve of all videos pooled (its AUC in the legend), and each video's curve."
     S, Y = check_scores_labels(scores, labels)
     y, s = np.concatenate(Y), np.concatenate(S)
-    if y.min() == y.max(): raise ValueError(f"labels: a ROC curve needs normal and abnormal frames, all frames are {int(y[0])}")
+    if y.min() == y.max():
+        raise ValueError(f"labels: a ROC curve needs normal and abnormal frames, all frames are {int(y[0])}")
     fig, (a,) = panels(1, fig, ax, (4.6, 4.2))
     if per_video:
         two = [(sv, yv) for sv, yv in zip(S, Y) if 0 < yv.sum() < len(yv)]
@@ -126,7 +146,8 @@ def plot_roc(scores, # list of per-video 1-D frame scores (or one 1-D array)
     a.plot(fpr, tpr, color='C3', lw=2, label=f'all frames: AUC {roc_auc_score(y, s):.3f}')
     a.plot([0, 1], [0, 1], color='0.6', ls='--', lw=1, label='chance: AUC 0.5')
     a.set_xlabel('false-positive rate'); a.set_ylabel('true-positive rate'); a.set_aspect('equal')
-    a.set_title(title or f'{len(s)} frames, {int(y.sum())} abnormal', fontsize=9); a.legend(fontsize=8, loc='lower right')
+    a.set_title(title or f'{len(s)} frames, {int(y.sum())} abnormal', fontsize=9)
+    a.legend(fontsize=8, loc='lower right')
     return finish(fig, ax)
 
 # %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #c9e1437c
@@ -137,7 +158,7 @@ def plot_coreset(x, # (N, 2) points, or (N, D) for the radius curve only
                  fig:Figure|None=None, # figure to draw into (cleared); None: a new one
                  ax=None, # instead of `fig`: the 2 axes to draw into
                 ) -> Figure:
-    "Figure: the points with a greedy coreset of `n_show` (2-D input), and coverage radius vs size for greedy and random selection."
+    "The points with a greedy coreset of `n_show` (2-D input), and coverage radius vs size for greedy and random."
     x = as_vectors(x, 'x').cpu()
     fig, axs = panels(2, fig, ax, (10, 4.2))
     sel = greedy_coreset(x, n=min(n_show, len(x)))
@@ -175,13 +196,15 @@ def plot_motion(frame:np.ndarray, # (H, W) grey or (H, W, 3) RGB frame
     fig, axs = panels(2 + n, fig, ax, (4.2*(2 + n), 3.6), polar=range(2, 2 + n))
     ax0, ax1 = axs[:2]
     ax0.imshow(frame, cmap='gray'); ax0.set_title('frame'); ax0.axis('off')
-    im = ax1.imshow(np.hypot(flow[..., 0], flow[..., 1]), cmap='magma'); ax1.set_title('flow speed (px/frame)'); ax1.axis('off')
+    im = ax1.imshow(np.hypot(flow[..., 0], flow[..., 1]), cmap='magma')
+    ax1.set_title('flow speed (px/frame)'); ax1.axis('off')
     fig.colorbar(im, ax=ax1, fraction=0.046)
     colors = plt.cm.tab10.colors
     centres = 2*np.pi*np.arange(bins)/bins
     for i, (b, d) in enumerate(zip(boxes, descriptors)):
         for a in (ax0, ax1):
-            a.add_patch(plt.Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, color=colors[i % 10], lw=1.5))
+            a.add_patch(plt.Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, color=colors[i % 10],
+                                      lw=1.5))
         a = axs[2 + i]
         a.bar(-centres, d[:bins], width=2*np.pi/bins*0.9, color=colors[i % 10])   # minus: image y points down
         a.set_xticks(np.pi/2*np.arange(4)); a.set_xticklabels(['right', 'up', 'left', 'down'])   # as seen on screen
@@ -196,6 +219,7 @@ def _hwc(image) -> np.ndarray:
         return x.permute(1, 2, 0).clamp(0, 1).numpy() if x.dim() == 3 and x.shape[0] == 3 else x.numpy()
     return np.asarray(image)
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #97dfc4b7
 def feature_maps(image, # the crop the maps come from: (3, H, W) tensor in [0, 1], or (H, W[, 3]) array
                  maps:dict, # name -> (C, h, w) feature map of that crop
                  n_channels:int=3, # channels shown per map beside its energy
@@ -203,9 +227,11 @@ def feature_maps(image, # the crop the maps come from: (3, H, W) tensor in [0, 1
                  ax=None, # instead of `fig`: len(maps) * (2 + n_channels) axes to draw into (row by row)
                 ) -> Figure:
     "One row per named map: the crop, the map's channel energy mean_c F_c^2, and its first `n_channels` channels."
-    if not isinstance(maps, dict) or not maps: raise ValueError(f"maps: expected a non-empty dict name -> (C, h, w) tensor, got {type(maps).__name__}")
+    if not isinstance(maps, dict) or not maps:
+        raise ValueError(f"maps: expected a non-empty dict name -> (C, h, w) tensor, got {type(maps).__name__}")
     for k, m in maps.items():
-        if not isinstance(m, torch.Tensor) or m.dim() != 3: raise ValueError(f"maps: {k!r} should be a (C, h, w) tensor, got {getattr(m, 'shape', type(m).__name__)}")
+        if not isinstance(m, torch.Tensor) or m.dim() != 3:
+            raise ValueError(f"maps: {k!r} should be a (C, h, w) tensor, got {getattr(m, 'shape', type(m).__name__)}")
     check_range('n_channels', n_channels, 0, None, int)
     rows, cols = len(maps), 2 + n_channels
     fig, axs = panels(rows * cols, fig, ax, (1.9 * cols, 1.9 * rows + 0.2), nrows=rows)
@@ -223,14 +249,18 @@ def feature_maps(image, # the crop the maps come from: (3, H, W) tensor in [0, 1
     return finish(fig, ax)
 
 # %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #3ed89a43
-def _frame_img(clip:torch.Tensor, t:int) -> np.ndarray:
+def _frame_img(clip:torch.Tensor, # (3, T, H, W) in [0, 1]
+               t:int, # the frame
+              ) -> np.ndarray:
     "Frame `t` of a clip (3, T, H, W) as an (H, W, 3) array for imshow."
     return clip[:, t].permute(1, 2, 0).clamp(0, 1).cpu().numpy()
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #6970c5f4
 def plot_clip_pairs(batch, # an `akt_vpc.vad.ascnet.ClipBatch` from `ClipSampler.sample`, at least two samples
                     names=None, # video names (the sampler's `videos`), for titles
                     sample:int=0, # the sample shown
-                    partner:int|None=None, # sample whose clip at view 0's stride is shown; None: the next one of another video
+                    # sample whose clip at view 0's stride is shown; None: the next one of another video
+                    partner:int|None=None,
                     n_frames:int=4, # frames shown per clip
                     fig:Figure|None=None, # figure to draw into (cleared); None: a new one
                     ax=None, # instead of `fig`: the 3 * n_frames axes to draw into (row by row)
@@ -254,10 +284,12 @@ def plot_clip_pairs(batch, # an `akt_vpc.vad.ascnet.ClipBatch` from `ClipSampler
             a = axs[r, c]; a.imshow(_frame_img(batch.views[k, j], t)); a.set_xticks([]); a.set_yticks([])
             a.set_title(f'frame {int(batch.frames[k, j, t])}', fontsize=8)
         axs[r, 0].set_ylabel(f'{name}\nstride {int(batch.stride[j, k])}', fontsize=8)
-        axs[r, -1].text(1.05, 0.5, f'{what} x{int(batch.stride[j, k])}', transform=axs[r, -1].transAxes, fontsize=8, va='center')
+        axs[r, -1].text(1.05, 0.5, f'{what} x{int(batch.stride[j, k])}', transform=axs[r, -1].transAxes,
+                        fontsize=8, va='center')
     fig.suptitle('appearance task: rows 1-2 pulled together;  speed task: rows 1 and 3 pulled together', fontsize=9)
     return finish(fig, ax)
 
+# %% ../../nbs/anomaly_detection/20b_vad_plots.ipynb #b7c6471a
 def plot_retrieval(clips:torch.Tensor, # (N, 3, T, H, W)
                    index:torch.Tensor, sim:torch.Tensor, # from `appearance_neighbours`
                    queries=(0, 1, 2), # rows: these query clips

@@ -19,24 +19,30 @@ __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'ANOMALY_KINDS', 'natural_key', 'list_fra
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 VIDEO_EXTS = ('.avi', '.mp4', '.mov', '.mkv', '.mpg', '.mpeg', '.m4v', '.webm')
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #10674a20
 def natural_key(name:str|Path # a file name or path
                ) -> tuple:
     "Sort key that compares the runs of digits in `name` as integers ('img_2' < 'img_10')."
     parts = re.split(r'(\d+)', str(Path(name).name).lower())
     return tuple((0, int(p), '') if p.isdigit() else (1, 0, p) for p in parts if p != '')
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #71290d60
 def list_frames(folder:str|Path, # a folder of image files, one per frame
                 name:str|None=None, # the video's name, for error messages
                ) -> list[Path]:
-    "The image files of `folder` in natural order (hidden `._*` files skipped); a `ValueError` naming the video when there are none."
+    "The image files of `folder` in natural order (hidden `._*` files skipped); none: a `ValueError` naming the video."
     folder = Path(folder); name = name or folder.name
     if not folder.is_dir(): raise ValueError(f"video {name!r}: frame folder {folder} does not exist")
-    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.')), key=natural_key)
+    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.')),
+                   key=natural_key)
     if not files: raise ValueError(f"video {name!r}: no frames ({'/'.join(IMAGE_EXTS)}) in {folder}")
     return files
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #8b7d8cc4
-def _convert(img:np.ndarray, gray:bool, size) -> np.ndarray:
+def _convert(img:np.ndarray, # one frame, RGB (H, W, 3) or grey (H, W) uint8
+             gray:bool, # grey (H, W) instead of RGB (H, W, 3)
+             size, # (H, W) to resize to, or None
+            ) -> np.ndarray:
     "Colour-convert and resize one frame (RGB or grey uint8 in)."
     if gray and img.ndim == 3: img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     if not gray and img.ndim == 2: img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
@@ -44,6 +50,7 @@ def _convert(img:np.ndarray, gray:bool, size) -> np.ndarray:
         img = cv2.resize(img, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
     return img
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #394ab746
 def read_frame(path:str|Path, # image file
                gray:bool=False, # grey (H, W) instead of RGB (H, W, 3)
                size:tuple|None=None, # (H, W) to resize to, or None
@@ -55,6 +62,7 @@ def read_frame(path:str|Path, # image file
     if not gray: img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     return _convert(img, gray, size)
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #d3fb7dfb
 def read_video_file(path:str|Path, # a video file cv2.VideoCapture can open
                    ) -> np.ndarray:
     "All frames of a video file as RGB uint8 `(N, H, W, 3)`."
@@ -68,6 +76,20 @@ def read_video_file(path:str|Path, # a video file cv2.VideoCapture can open
     if not frames: raise ValueError(f"video {Path(path).stem!r}: no frames could be decoded from {path}")
     return np.stack(frames)
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #2e64b412
+def _count_frames(path:Path, # the video file
+                  name:str, # the video's name, for error messages
+                 ) -> tuple[int, tuple]:
+    "The number of frames of a video file and their (H, W), without decoding more than the first."
+    cap = cv2.VideoCapture(str(path)); n = 0
+    try:
+        ok, first = cap.read()
+        if not ok: raise ValueError(f"video {name!r}: no frames could be decoded from {path}")
+        n = 1
+        while cap.grab(): n += 1
+    finally: cap.release()
+    return n, tuple(first.shape[:2])
+
 # %% ../../nbs/anomaly_detection/10_video.ipynb #a3ce6251
 class VideoFile:
     "The frames of a video file, decoded on demand: RGB uint8 (H, W, 3) by index."
@@ -77,27 +99,22 @@ class VideoFile:
         self.path, self.name = Path(path), name or Path(path).stem
         if not self.path.is_file(): raise ValueError(f"video {self.name!r}: no video file at {self.path}")
         self._cap, self._next, self._last = None, 0, (None, None)
-        cap = cv2.VideoCapture(str(self.path)); n = 0
-        try:
-            ok, first = cap.read()
-            if not ok: raise ValueError(f"video {self.name!r}: no frames could be decoded from {self.path}")
-            n = 1
-            while cap.grab(): n += 1
-        finally: cap.release()
-        self.n_frames, self.hw = n, tuple(first.shape[:2])
+        self.n_frames, self.hw = _count_frames(self.path, self.name)
 
     def __len__(self): return self.n_frames
     def __repr__(self): return f"VideoFile({str(self.path)!r}, {self.n_frames} frames)"
 
     def __getitem__(self, i:int) -> np.ndarray:
         i = int(i)
-        if not 0 <= i < self.n_frames: raise IndexError(f"video {self.name!r}: frame {i} outside its {self.n_frames} frames")
+        if not 0 <= i < self.n_frames:
+            raise IndexError(f"video {self.name!r}: frame {i} outside its {self.n_frames} frames")
         if self._last[0] == i: return self._last[1].copy()  # a copy: callers may draw on it
         if self._cap is None or i < self._next:
             if self._cap is not None: self._cap.release()
             self._cap, self._next = cv2.VideoCapture(str(self.path)), 0
         while self._next < i:
-            if not self._cap.grab(): raise ValueError(f"video {self.name!r}: cannot read frame {self._next} of {self.path}")
+            if not self._cap.grab():
+                raise ValueError(f"video {self.name!r}: cannot read frame {self._next} of {self.path}")
             self._next += 1
         ok, fr = self._cap.read()
         if not ok: raise ValueError(f"video {self.name!r}: cannot read frame {i} of {self.path}")
@@ -111,20 +128,29 @@ class VideoFile:
     def __del__(self):
         if getattr(self, '_cap', None) is not None: self._cap.release()
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #acfd7fa6
+def _check_frames(name:str, # the video's name, for error messages
+                  frames, # list of image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3)
+                 ):
+    "`frames` as a `Video` stores them (paths as `Path`), or a `ValueError` naming the video."
+    if isinstance(frames, np.ndarray):
+        if frames.ndim not in (3, 4) or frames.dtype != np.uint8:
+            raise ValueError(f"video {name!r}: frames: expected uint8 (N,H,W) or (N,H,W,3), "
+                             f"got {frames.dtype} {frames.shape}")
+    elif not isinstance(frames, VideoFile): frames = [Path(p) for p in frames]
+    if len(frames) == 0: raise ValueError(f"video {name!r}: has no frames")
+    return frames
+
 # %% ../../nbs/anomaly_detection/10_video.ipynb #091608ed
 @dataclass
 class Video:
-    "A named video: frame paths or a `VideoFile` (read lazily), or an in-memory uint8 array, and optional 0/1 frame labels."
+    "A named video: frame paths or a `VideoFile` (read lazily), or a uint8 array, and optional 0/1 frame labels."
     name:str # e.g. '01' or 'testing/01'
-    frames:list|np.ndarray|VideoFile # list of image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3) RGB
+    frames:list|np.ndarray|VideoFile # image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3) RGB
     labels:np.ndarray|None=None # (N,) 0/1 per frame, or None for unlabelled (training) videos
 
     def __post_init__(self):
-        if isinstance(self.frames, np.ndarray):
-            if self.frames.ndim not in (3, 4) or self.frames.dtype != np.uint8:
-                raise ValueError(f"video {self.name!r}: frames: expected uint8 (N,H,W) or (N,H,W,3), got {self.frames.dtype} {self.frames.shape}")
-        elif not isinstance(self.frames, VideoFile): self.frames = [Path(p) for p in self.frames]
-        if len(self.frames) == 0: raise ValueError(f"video {self.name!r}: has no frames")
+        self.frames = _check_frames(self.name, self.frames)
         if self.labels is not None:
             lab = np.asarray(self.labels).reshape(-1)
             if len(lab) != len(self.frames):
@@ -132,7 +158,8 @@ class Video:
             self.labels = lab.astype(np.int64)
 
     def __len__(self): return len(self.frames)
-    def __repr__(self): return f"Video({self.name!r}, {len(self)} frames, {'labelled' if self.labels is not None else 'unlabelled'})"
+    def __repr__(self):
+        return f"Video({self.name!r}, {len(self)} frames, {'labelled' if self.labels is not None else 'unlabelled'})"
 
     def frame(self, i:int, gray:bool=False, size:tuple|None=None) -> np.ndarray:
         "Frame `i` as uint8 RGB (H, W, 3) or grey (H, W), optionally resized to `size=(H, W)`."
@@ -157,6 +184,7 @@ def clip_starts(n_frames:int, # frames in the video
     check_range('T', T, 1, None, int)
     return np.arange(0, (n_frames // T) * T, T)
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #cb14676e
 def frame_scores(clip_scores, # (K,) one score per clip
                  n_frames:int, # the video's length
                  T:int, # clip length
@@ -166,7 +194,8 @@ def frame_scores(clip_scores, # (K,) one score per clip
     check_choice('fill', fill, ['last', 'zero', 'nan'])
     cs = np.asarray(clip_scores, dtype=np.float64).reshape(-1)
     K = n_frames // T
-    if len(cs) != K: raise ValueError(f"clip_scores: expected {K} clips for {n_frames} frames and T={T}, got {len(cs)}")
+    if len(cs) != K:
+        raise ValueError(f"clip_scores: expected {K} clips for {n_frames} frames and T={T}, got {len(cs)}")
     out = np.full(n_frames, np.nan if fill == 'nan' else 0.0)
     out[:K*T] = np.repeat(cs, T)
     if fill == 'last' and K > 0: out[K*T:] = cs[-1]
@@ -185,14 +214,19 @@ class VideoDataset:
         return np.concatenate([v.labels for v in self.test])
 
     def __repr__(self):
-        return f"VideoDataset({self.name!r}, {len(self.train)} train videos / {sum(map(len, self.train))} frames, {len(self.test)} test videos / {sum(map(len, self.test))} frames)"
+        return (f"VideoDataset({self.name!r}, {len(self.train)} train videos / {sum(map(len, self.train))} frames, "
+                f"{len(self.test)} test videos / {sum(map(len, self.test))} frames)")
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #ff798890
-def _video_entry(p:Path, name:str, labels=None) -> Video:
+def _video_entry(p:Path, # a frame folder or a video file
+                 name:str, # the video's name
+                 labels=None, # its frame labels, if known
+                ) -> Video:
     "A `Video` from a frame folder or a video file."
     if p.is_dir(): return Video(name, list_frames(p, name), labels)
     return Video(name, VideoFile(p, name), labels)
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #9aff98ff
 def _entries(folder:Path) -> list[Path]:
     "Frame folders and video files directly inside `folder` (hidden ones skipped), naturally sorted."
     if not folder.is_dir(): raise ValueError(f"folder {folder} does not exist")
@@ -214,8 +248,11 @@ def load_folder(path:str|Path # a frame folder, a video file, or a folder of fra
 # %% ../../nbs/anomaly_detection/10_video.ipynb #ddd17063
 ANOMALY_KINDS = ('fast', 'wrong_direction', 'odd_shape')
 
-def _background(rng, H, W) -> np.ndarray:
-    "Static textured street background, uint8 (H, W)."
+# %% ../../nbs/anomaly_detection/10_video.ipynb #18058fec
+def _background(rng, # numpy random generator
+                H:int, W:int, # frame size
+               ) -> np.ndarray:
+    "Static textured street background (H, W), float32 in [0, 255]."
     noise = cv2.GaussianBlur(rng.normal(0, 1, (H, W)).astype(np.float32), (0, 0), max(1.0, W / 80))
     bg = np.empty((H, W), np.float32)
     bg[:int(0.3*H)] = 120; bg[int(0.3*H):int(0.5*H)] = 95; bg[int(0.5*H):] = 175  # facade, road, pavement
@@ -223,7 +260,13 @@ def _background(rng, H, W) -> np.ndarray:
     bg += 25 * noise / (noise.std() + 1e-6)
     return np.clip(bg, 0, 255)
 
-def _draw_person(img, x, y, h, val, phase):
+# %% ../../nbs/anomaly_detection/10_video.ipynb #49243b52
+def _draw_person(img, # the frame, drawn on in place
+                 x, y, # centre and feet
+                 h, # height in pixels
+                 val, # grey level
+                 phase, # of the legs' swing
+                ):
     "A pedestrian: an ellipse body and a round head, centred at x, feet at y."
     w = max(2, int(round(0.35 * h)))
     cv2.ellipse(img, (int(x), int(y - 0.4*h)), (w // 2, int(0.35*h)), 0, 0, 360, float(val), -1)
@@ -231,6 +274,84 @@ def _draw_person(img, x, y, h, val, phase):
     step = int(0.15 * h * np.sin(phase))  # legs
     cv2.line(img, (int(x), int(y - 0.1*h)), (int(x + step), int(y)), float(val), max(1, w // 3))
 
+# %% ../../nbs/anomaly_detection/10_video.ipynb #f8a35386
+def _street_geometry(H:int, W:int, # frame size
+                    ) -> dict:
+    "Frame size, pedestrian height, walking speed (px / frame) and the pavement band (feet rows) of a street."
+    return dict(H=H, W=W, h_p=0.16 * H, v_walk=0.008 * W, y_lo=0.62 * H, y_hi=0.95 * H)
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #53d7f021
+def _person(rng, # numpy random generator
+            g:dict, # `_street_geometry`
+            x=None, # None: anywhere; otherwise at the edge it walks in from
+           ) -> dict:
+    "A pedestrian's position, velocity, height, grey level and leg phase."
+    d = rng.choice([-1, 1])
+    return dict(x=rng.uniform(0, g['W']) if x is None else (-5 if d > 0 else g['W'] + 5),
+                y=rng.uniform(g['y_lo'], g['y_hi']), v=d * g['v_walk'] * rng.uniform(0.7, 1.3),
+                h=g['h_p'] * rng.uniform(0.85, 1.15), val=rng.uniform(20, 70), phase=rng.uniform(0, 6.3))
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #00adb5c1
+def _anomaly(rng, # numpy random generator
+             kind:str, # one of `ANOMALY_KINDS`
+             g:dict, # `_street_geometry`
+            ) -> dict:
+    "The anomalous object of `kind` at its start: position, velocity and size."
+    H, W = g['H'], g['W']
+    if kind == 'fast':
+        d = rng.choice([-1, 1]); v = 0.06 * W
+        return dict(x=-0.1*W if d > 0 else 1.1*W, y=rng.uniform(g['y_lo'] + 0.05*H, g['y_hi']), v=d * v)
+    if kind == 'wrong_direction': return dict(x=rng.uniform(0.3*W, 0.7*W), y=0.3*H, v=0.012 * H, h=g['h_p'], val=40.)
+    d = rng.choice([-1, 1])
+    return dict(x=0.1*W if d > 0 else 0.9*W, y=rng.uniform(g['y_lo'] + 0.1*H, g['y_hi']), v=d * g['v_walk'], s=0.3*H)
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #479d858f
+def _draw_anomaly(img, # the frame, drawn on in place
+                  kind:str, # one of `ANOMALY_KINDS`
+                  obj:dict, # from `_anomaly`, moved in place
+                  t:int, # the frame's index
+                  g:dict, # `_street_geometry`
+                 ) -> bool:
+    "Move the anomalous object one frame and draw it on `img`; True while it is in view."
+    H, W = g['H'], g['W']
+    if kind == 'fast':
+        obj['x'] += obj['v']; cw, ch = 0.22*W, 0.14*H
+        x0, y0 = obj['x'] - cw/2, obj['y'] - ch
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x0 + cw), int(obj['y'])), 30., -1)
+        cv2.rectangle(img, (int(x0 + 0.25*cw), int(y0 - 0.5*ch)), (int(x0 + 0.75*cw), int(y0)), 45., -1)
+        return -cw/2 < obj['x'] < W + cw/2
+    if kind == 'wrong_direction':
+        obj['y'] += obj['v']; _draw_person(img, obj['x'], obj['y'], obj['h'], obj['val'], 0.6 * t)
+        return obj['y'] - obj['h'] < H
+    obj['x'] += obj['v']; s = obj['s']
+    cv2.rectangle(img, (int(obj['x'] - s/2), int(obj['y'] - s)), (int(obj['x'] + s/2), int(obj['y'])), 55., -1)
+    return -s/2 < obj['x'] < W + s/2
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #b05d1c11
+def _render(rng, # numpy random generator
+            bg:np.ndarray, # `_background`
+            g:dict, # `_street_geometry`
+            n_frames:int, # frames to render
+            n_people:int, # pedestrians in view at a time
+            kind:str|None=None, # one of `ANOMALY_KINDS`, or None: normal only
+            a:int=0, b:int=0, # the anomaly is drawn in frames [a, b)
+           ) -> tuple[np.ndarray, np.ndarray]:
+    "Frames (n_frames, H, W, 3) uint8 of the street, and 0/1 labels: 1 while the anomalous object is in view."
+    people = [_person(rng, g) for _ in range(n_people)]
+    frames, labels = [], np.zeros(n_frames, np.int64)
+    obj = None if kind is None else _anomaly(rng, kind, g)
+    for t in range(n_frames):
+        img = bg.copy()
+        for p in people:
+            p['x'] += p['v']; p['phase'] += 0.6
+            if p['x'] < -10 or p['x'] > g['W'] + 10: p.update(_person(rng, g, x='edge'))
+            _draw_person(img, p['x'], p['y'], p['h'], p['val'], p['phase'])
+        if kind is not None and a <= t < b: labels[t] = int(_draw_anomaly(img, kind, obj, t, g))
+        img = np.clip(img + rng.normal(0, 2.0, img.shape), 0, 255).astype(np.uint8)
+        frames.append(np.repeat(img[..., None], 3, axis=2))
+    return np.stack(frames), labels
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #ca3450d0
 def street_scene(n_train:int=4, # training videos (normal only)
                  n_test:int=3, # test videos, each with one anomaly (kinds cycle through `ANOMALY_KINDS`)
                  seed:int=0, # everything is drawn from this seed
@@ -238,60 +359,17 @@ def street_scene(n_train:int=4, # training videos (normal only)
                  n_frames:int=60, # frames per video
                  n_people:int=3, # pedestrians in view at a time
                 ) -> VideoDataset:
-    "A generated static-camera street: pedestrians walking in training, fast / wrong-direction / odd-shape objects in test."
+    "A generated static-camera street: pedestrians walking in training, fast / wrong-way / odd-shape objects in test."
     check_range('n_frames', n_frames, 10, None, int); check_range('n_train', n_train, 1, None, int)
     check_range('n_test', n_test, 0, None, int)
     H, W = size; rng = np.random.default_rng(seed)
     bg = _background(rng, H, W)
-    h_p, v_walk = 0.16 * H, 0.008 * W  # pedestrian height, walking speed (px / frame)
-    y_lo, y_hi = 0.62 * H, 0.95 * H  # pavement band (feet)
-
-    def person(rng, x=None):
-        d = rng.choice([-1, 1])
-        return dict(x=rng.uniform(0, W) if x is None else (-5 if d > 0 else W + 5), y=rng.uniform(y_lo, y_hi),
-                    v=d * v_walk * rng.uniform(0.7, 1.3), h=h_p * rng.uniform(0.85, 1.15),
-                    val=rng.uniform(20, 70), phase=rng.uniform(0, 6.3))
-
-    def render(kind=None, a=0, b=0):
-        people = [person(rng) for _ in range(n_people)]
-        frames, labels = [], np.zeros(n_frames, np.int64)
-        if kind == 'fast':
-            d = rng.choice([-1, 1]); v = 0.06 * W
-            obj = dict(x=-0.1*W if d > 0 else 1.1*W, y=rng.uniform(y_lo + 0.05*H, y_hi), v=d * v)
-        elif kind == 'wrong_direction':
-            obj = dict(x=rng.uniform(0.3*W, 0.7*W), y=0.3*H, v=0.012 * H, h=h_p, val=40.)
-        elif kind == 'odd_shape':
-            d = rng.choice([-1, 1]); obj = dict(x=0.1*W if d > 0 else 0.9*W, y=rng.uniform(y_lo + 0.1*H, y_hi), v=d * v_walk, s=0.3*H)
-        for t in range(n_frames):
-            img = bg.copy()
-            for p in people:
-                p['x'] += p['v']; p['phase'] += 0.6
-                if p['x'] < -10 or p['x'] > W + 10: p.update(person(rng, x='edge'))
-                _draw_person(img, p['x'], p['y'], p['h'], p['val'], p['phase'])
-            if kind is not None and a <= t < b:
-                if kind == 'fast':
-                    obj['x'] += obj['v']; cw, ch = 0.22*W, 0.14*H
-                    x0, y0 = obj['x'] - cw/2, obj['y'] - ch
-                    cv2.rectangle(img, (int(x0), int(y0)), (int(x0 + cw), int(obj['y'])), 30., -1)
-                    cv2.rectangle(img, (int(x0 + 0.25*cw), int(y0 - 0.5*ch)), (int(x0 + 0.75*cw), int(y0)), 45., -1)
-                    vis = -cw/2 < obj['x'] < W + cw/2
-                elif kind == 'wrong_direction':
-                    obj['y'] += obj['v']; _draw_person(img, obj['x'], obj['y'], obj['h'], obj['val'], 0.6 * t)
-                    vis = obj['y'] - obj['h'] < H
-                else:
-                    obj['x'] += obj['v']; s = obj['s']
-                    cv2.rectangle(img, (int(obj['x'] - s/2), int(obj['y'] - s)), (int(obj['x'] + s/2), int(obj['y'])), 55., -1)
-                    vis = -s/2 < obj['x'] < W + s/2
-                labels[t] = int(vis)
-            img = np.clip(img + rng.normal(0, 2.0, img.shape), 0, 255).astype(np.uint8)
-            frames.append(np.repeat(img[..., None], 3, axis=2))
-        return np.stack(frames), labels
-
-    train = [Video(f'train_{i:02d}', render()[0]) for i in range(n_train)]
+    g = _street_geometry(H, W)
+    train = [Video(f'train_{i:02d}', _render(rng, bg, g, n_frames, n_people)[0]) for i in range(n_train)]
     test = []
     for i in range(n_test):
         kind = ANOMALY_KINDS[i % len(ANOMALY_KINDS)]
         a = int(rng.integers(n_frames // 5, n_frames // 3)); b = min(n_frames, a + int(0.45 * n_frames))
-        fr, y = render(kind, a, b)
+        fr, y = _render(rng, bg, g, n_frames, n_people, kind, a, b)
         test.append(Video(f'test_{i:02d}_{kind}', fr, y))
     return VideoDataset('street_scene', train, test)

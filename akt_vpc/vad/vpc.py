@@ -21,7 +21,7 @@ from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
            'FORMAT', 'make_encoder', 'make_detector', 'make_banks', 'VideoFeatures', 'merge_features',
-           'FeatureExtractor', 'VideoPatchCore', 'check_saved']
+           'FeatureExtractor', 'VideoScores', 'VideoPatchCore', 'check_saved']
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -145,6 +145,15 @@ class FeatureExtractor:
         det = self.detector.__dict__ if isinstance(self.detector, MotionDetector) else self.detector_name
         return dict(banks={b.name: [type(b).__name__, b.config()] for b in self.banks}, T=self.T, f=self.f, detector=det, encoder=self.encoder_name)
 
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #7186d145
+@dataclass
+class VideoScores:
+    "What `VideoPatchCore.score` gives back: each test video's frame scores, fused and per memory."
+    names:list # the videos' names, in the order given
+    fused:list # per video, the fused frame score (a 1-D array, one value per frame)
+    z:dict # memory name -> per video, its z-scored frame scores (what the fusion adds up)
+    raw:dict # memory name -> per video, its smoothed raw frame scores (nearest-memory distances)
+
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #5f2403d7
 FORMAT = 'akt_vpc.vpc/2' # the layout of saved models
 
@@ -190,11 +199,13 @@ class VideoPatchCore:
         return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
 
     def score(self, test_videos:list, # videos to score, or their `VideoFeatures`
-             ) -> dict:
-        "Frame scores of each video: `fused` (list of arrays), `z` and `raw` (memory -> list of arrays), `names`."
-        res = [self.score_features(v if isinstance(v, VideoFeatures) else self.features(v)) for v in progress(list(test_videos), desc='scores')]
-        return dict(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
-                    z={b: [r['z'][b] for r in res] for b in self.names}, raw={b: [r['raw'][b] for r in res] for b in self.names})
+             ) -> VideoScores:
+        "Frame scores of each video, fused and per memory."
+        res = [self.score_features(v if isinstance(v, VideoFeatures) else self.features(v))
+               for v in progress(list(test_videos), desc='scores')]
+        return VideoScores(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
+                           z={b: [r['z'][b] for r in res] for b in self.names},
+                           raw={b: [r['raw'][b] for r in res] for b in self.names})
 
     def config(self) -> dict:
         "The settings that rebuild this model (JSON): each memory's own, then the extractor's, scorer's and fusion's."

@@ -192,7 +192,7 @@ def runtime_ops(path) -> Counter:
         return Counter(n.op_type for n in onnx.load(so.optimized_model_filepath).graph.node)
 
 # %% ../../nbs/quantization/08_export.ipynb #a7b78ce2
-def export_zsq_run(run:dict, # what `akt_vpc.zsq.train.run_zsq` returned; the run must have kept a checkpoint (out_dir)
+def export_zsq_run(run:dict, # `akt_vpc.zsq.train.run_zsq(...).to_dict()`; the run must have kept a checkpoint (out_dir)
                    path, # the .onnx file to write
                   ) -> Path:
     "Export the fine-tuned quantized model of a `run_zsq` run (rebuilt from its checkpoint) to ONNX."

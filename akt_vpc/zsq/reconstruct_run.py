@@ -5,6 +5,7 @@
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #d67b0098
 from __future__ import annotations
 import math, time
+from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
@@ -14,12 +15,12 @@ from .synth import bn_matched_images
 from .config import ZSQConfig
 from .methods import make_method, GeneratorMethod
 from .reconstruct import reconstruct
-from .train import resolve_dataset, load_fp_and_test, display_name
+from .train import resolve_dataset, load_fp_and_test, display_name, QuantRun
 from .data import evaluate
 
 # %% auto #0
 __all__ = ['QUANTILES', 'image_shape', 'train_gdfq_generator', 'draw_images', 'synthetic_set', 'calibrated_start',
-           'run_reconstruction']
+           'ReconstructionRun', 'run_reconstruction']
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #10496299
 def _first_image(data) -> torch.Tensor:
@@ -110,6 +111,13 @@ def calibrated_start(fp_model:nn.Module, # the FP model (not modified)
     q.image_shape = tuple(images.shape[1:])     # what `export.export_onnx` takes as the input shape
     return q, quantile
 
+# %% ../../nbs/quantization/05d_reconstruct_run.ipynb #6efef7f1
+@dataclass
+class ReconstructionRun(QuantRun):
+    "What `run_reconstruction` gives back: `akt_vpc.zsq.train.QuantRun`'s fields and the two phases' wall times."
+    synthesis_s:float # seconds to load the FP model and make the synthetic images
+    reconstruct_s:float # seconds of the block-by-block reconstruction
+
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #cd37885c
 def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a pretrained name, an architecture with `weights`, or an nn.Module
                        dataset=None, # test set, as `run_zsq`; None: a named model's own
@@ -127,8 +135,8 @@ def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a
                        download:bool=True, # fetch public weights and torchvision's CIFAR when missing
                        fp_epochs:int=15, # 'digits' only: epochs of the FP model
                        image_size:int|tuple|None=None, # side of the synthetic images; None: the test set's
-                      ) -> dict:
-    "Zero-shot quantize a model by block reconstruction; FP, calibration-only and reconstructed top-1 as a dict."
+                      ) -> ReconstructionRun:
+    "Zero-shot quantize a model by block reconstruction: the model and its FP, calibration-only and reconstructed top-1."
     dataset = resolve_dataset(model, dataset)
     check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
     if not isinstance(akt, bool): raise ValueError(f"akt: expected True or False, got {akt!r}")
@@ -148,9 +156,9 @@ def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a
     q, blocks = reconstruct(fp, q, syn, iterations=iterations, batch_size=batch_size, akt_weight=akt_weight if akt else 0.0, seed=seed)
     t3 = time.time()
     r = lambda v: round(v, 2)
-    return dict(model=display_name(model), dataset=display_name(dataset),
-                run=f"reconstruct{'+akt' if akt else ''}_W{w_bits}A{a_bits}_s{seed}",
-                fp_acc=r(evaluate(fp, test, device=dev, desc='FP')), quantized_only_acc=r(start_acc),
-                last_acc=r(evaluate(q, test, device=dev, desc='reconstructed')), act_quantile=quantile,
-                synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1), seconds=round(time.time() - t0, 1),
-                images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1), qmodel=q)
+    return ReconstructionRun(model=display_name(model), dataset=display_name(dataset),
+                             run=f"reconstruct{'+akt' if akt else ''}_W{w_bits}A{a_bits}_s{seed}",
+                             fp_acc=r(evaluate(fp, test, device=dev, desc='FP')), quantized_only_acc=r(start_acc),
+                             last_acc=r(evaluate(q, test, device=dev, desc='reconstructed')), act_quantile=quantile,
+                             synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1), seconds=round(time.time() - t0, 1),
+                             images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1), qmodel=q)

@@ -5,7 +5,7 @@
 # %% ../../nbs/quantization/06_train.ipynb #a09aa034
 from __future__ import annotations
 import copy, math, random, time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from .distributed import world, rank_seed, ddp, broadcast_buffers, gather
 
 # %% auto #0
 __all__ = ['WARMUP_FIELDS', 'HISTORY', 'layer_grad_norms', 'StepLog', 'progress_figures', 'train_zsq', 'display_name',
-           'resolve_dataset', 'load_fp_and_test', 'run_zsq', 'zsq_demo']
+           'resolve_dataset', 'load_fp_and_test', 'QuantRun', 'ZSQRun', 'run_zsq', 'zsq_demo']
 
 # %% ../../nbs/quantization/06_train.ipynb #0d97815f
 def layer_grad_norms(model:nn.Module) -> dict[str, float]:
@@ -279,6 +279,34 @@ def load_fp_and_test(model, dataset, # as `run_zsq`'s (`dataset` from `resolve_d
         raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {count_classes(fp)}")
     return fp, eval_dataset(dataset, download=download)
 
+# %% ../../nbs/quantization/06_train.ipynb #8da14366
+@dataclass
+class QuantRun:
+    "What a main quantization job gives back: the quantized model and its top-1 figures (%, rounded to 0.01)."
+    model:str # the FP model's name (its class name when it was given as a module)
+    dataset:str # the test set's name (its class name when it was given as a Dataset)
+    run:str # the run's tag, e.g. 'adadfq+akt_W4A4_s0'
+    fp_acc:float|None # the FP model
+    quantized_only_acc:float|None # the quantized model with its data-free ranges, before any training
+    last_acc:float|None # the quantized model at the end (the honest figure)
+    act_quantile:float|None # the clipping quantile of the activation ranges (None: min/max)
+    images_per_s:float # synthetic images per second of training
+    seconds:float # wall time of the whole job
+    qmodel:nn.Module=field(repr=False) # the quantized model (not in `to_dict`, nor in the printed form)
+
+    def to_dict(self) -> dict:
+        "Every field but the model, as a plain dict for JSON."
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != 'qmodel'}
+
+# %% ../../nbs/quantization/06_train.ipynb #0e9df559
+@dataclass
+class ZSQRun(QuantRun):
+    "What `run_zsq` gives back: `QuantRun`'s fields and the fine-tuning's own."
+    best_acc_test_selected:float|None # the best periodic evaluation: TEST-SET model selection, as the papers report
+    best_iter:int # the iteration of that evaluation (-1: none)
+    finished:bool # False when the run stopped before its last iteration
+    checkpoint:str|None # the last checkpoint written (None without `out_dir`)
+
 # %% ../../nbs/quantization/06_train.ipynb #c04507d4
 def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
             dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or a Dataset; None: a named model's own
@@ -295,8 +323,8 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
             download:bool=True, # fetch public weights and torchvision's CIFAR when missing; False: local files only
             fp_epochs:int=15, # 'digits' only: epochs of the FP model
             **cfg_kwargs, # any other `ZSQConfig` field
-           ) -> dict:
-    "Zero-shot quantize a model and return FP, quantized-only and fine-tuned top-1 on a test set as a dict."
+           ) -> ZSQRun:
+    "Zero-shot quantize a model: the quantized model and its FP, quantized-only and fine-tuned top-1 on a test set."
     dataset = resolve_dataset(model, dataset)
     cfg_kwargs = {'calib_source': 'synthetic', 'quantile': 'auto', **cfg_kwargs}   # the data-free range setting of the bench
     cfg = ZSQConfig(w_bits=w_bits, a_bits=a_bits, method=method, akt=akt, iterations=iterations,
@@ -305,12 +333,12 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
     t0 = time.time()
     fp, test = load_fp_and_test(model, dataset, weights, download, fp_epochs, seed, device)
     res = train_zsq(fp, test, cfg)
-    return dict(model=display_name(model), dataset=display_name(dataset), **res.summary(), seconds=round(time.time() - t0, 1),
-                checkpoint=str(res.checkpoint) if res.checkpoint else None)
+    return ZSQRun(model=display_name(model), dataset=display_name(dataset), **res.summary(), qmodel=res.qmodel,
+                  seconds=round(time.time() - t0, 1), checkpoint=str(res.checkpoint) if res.checkpoint else None)
 
-def zsq_demo(w_bits:int=4, a_bits:int=4, iterations:int=300, device:str='auto', **kwargs) -> dict:
+def zsq_demo(w_bits:int=4, a_bits:int=4, iterations:int=300, device:str='auto', **kwargs) -> ZSQRun:
     "The README demo: ZSQ with AKT on the embedded digits model; prints FP, quantized-only and fine-tuned top-1."
     out = run_zsq('digits', w_bits=w_bits, a_bits=a_bits, iterations=iterations, device=device, **kwargs)
-    print(f"ResNet-8 on digits ({out['run']}): FP {out['fp_acc']:.2f}%  quantized only {out['quantized_only_acc']:.2f}%  "
-          f"fine-tuned {out['last_acc']:.2f}% (best, test-selected {out['best_acc_test_selected']:.2f}%)  [{out['seconds']:.0f} s]")
+    print(f"ResNet-8 on digits ({out.run}): FP {out.fp_acc:.2f}%  quantized only {out.quantized_only_acc:.2f}%  "
+          f"fine-tuned {out.last_acc:.2f}% (best, test-selected {out.best_acc_test_selected:.2f}%)  [{out.seconds:.0f} s]")
     return out
