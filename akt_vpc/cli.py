@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
     r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
     r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    r.add_argument('--image-size', type=int, default=None, help="synthetic images' side (default: the test set's)")
     r.add_argument('--export', default=None, help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
     _add_common(r)
     v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
@@ -176,7 +177,8 @@ def _run(args:argparse.Namespace) -> int:
         res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt, akt_weight=args.akt_weight,
                                  iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
                                  bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
-                                 download=args.download, fp_epochs=args.fp_epochs)
+                                 download=args.download, fp_epochs=args.fp_epochs,
+                                 image_size=args.image_size)
         out = res.to_dict()
         if args.export:
             from akt_vpc.zsq.export import export_onnx

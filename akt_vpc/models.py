@@ -126,13 +126,17 @@ class OptionAResNet(nn.Module):
 
 # %% ../nbs/shared/02_models.ipynb #ba865dc6
 _RELEASE = 'https://github.com/chenyaofo/pytorch-cifar-models/releases/download/resnet/'
-_SUFFIX = {('resnet20', 'cifar10'): '4118986f', ('resnet32', 'cifar10'): 'ef93fc4d', ('resnet44', 'cifar10'): '2a3cabcb',
-           ('resnet56', 'cifar10'): '187c023a', ('resnet20', 'cifar100'): '23dac2f1', ('resnet32', 'cifar100'): '84213ce6',
-           ('resnet44', 'cifar100'): 'ffe32858', ('resnet56', 'cifar100'): 'f2eff4c8'}  # the release files' hash suffixes
-_SHARED = {'resnet20_cifar10': ('weights/resnet20_cifar10.pth', 'eb80202b9fc54073b36fa88baeed99801c2afe3375e5d4b757145b44f7395f05'),
-           'resnet20_cifar100': ('weights/resnet20_cifar100.pth', '0d7818eb35f95925455f13e548a72cfd79faf9174e293faefba0dd56cef1e164')}
+_SUFFIX = {  # the release files' hash suffixes
+    ('resnet20', 'cifar10'): '4118986f', ('resnet32', 'cifar10'): 'ef93fc4d', ('resnet44', 'cifar10'): '2a3cabcb',
+    ('resnet56', 'cifar10'): '187c023a', ('resnet20', 'cifar100'): '23dac2f1', ('resnet32', 'cifar100'): '84213ce6',
+    ('resnet44', 'cifar100'): 'ffe32858', ('resnet56', 'cifar100'): 'f2eff4c8'}
+_SHARED = {
+    'resnet20_cifar10': ('weights/resnet20_cifar10.pth',
+                         'eb80202b9fc54073b36fa88baeed99801c2afe3375e5d4b757145b44f7395f05'),
+    'resnet20_cifar100': ('weights/resnet20_cifar100.pth',
+                          '0d7818eb35f95925455f13e548a72cfd79faf9174e293faefba0dd56cef1e164')}
 
-PRETRAINED = {  # name: (url, sha256 prefix of the file at that url, local file in the shared data or None, its full sha256 or None)
+PRETRAINED = {  # name: (url, sha256 prefix of the file at that url, local file in the shared data or None, its sha256)
     f'{arch}_{ds}': (f'{_RELEASE}{ds}_{arch}-{sfx}.pt', sfx, *_SHARED.get(f'{arch}_{ds}', (None, None)))
     for (arch, ds), sfx in _SUFFIX.items()}
 
@@ -141,7 +145,7 @@ def fetch_weights(src:str|Path, # local path or http(s) URL
                   sha256:str|None=None, # expected sha256 (full or a prefix of >= 8 hex digits), checked when given
                   download:bool=False, # allow fetching a URL that is not cached yet
                  ) -> Path:
-    "A local file for `src`: the path itself, or the cached download of a URL (`akt_vpc.core.download`); checks `sha256`."
+    "A local file for `src`: the path itself, or the cached download of a URL (`core.download`); checks `sha256`."
     if str(src).startswith(('http://', 'https://')): return core.download(str(src), sha256=sha256, fetch=download)
     path = Path(src)
     if not path.is_file(): raise FileNotFoundError(f"src: no weight file at {path}")
@@ -154,7 +158,9 @@ def read_state_dict(path:str|Path) -> dict[str, torch.Tensor]:
     "Read a checkpoint with `weights_only=True`, unwrapping `state_dict`/`model` and `module.` prefixes."
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except FileNotFoundError: raise
-    except Exception as e: raise ValueError(f"{path}: not a PyTorch checkpoint ({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
+    except Exception as e:
+        why = ' '.join(str(e).split())[:200]
+        raise ValueError(f"{path}: not a PyTorch checkpoint ({type(e).__name__}: {why})") from None
     for key in ('state_dict', 'model'):
         if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict): sd = sd[key]
     if not isinstance(sd, dict): raise ValueError(f"{path}: expected a state dict, got {type(sd).__name__}")
@@ -207,7 +213,8 @@ def _torchvision_names() -> list[str]:
 def _fill(net:nn.Module, sd:dict, weights, arch:str) -> nn.Module:
     "Load `sd` strictly into `net`, or a `ValueError` saying that `weights` does not fit `arch`."
     try: net.load_state_dict(sd)
-    except RuntimeError as e: raise ValueError(f"weights: {weights} does not fit {arch}: {str(e).splitlines()[1].strip()[:300]}") from None
+    except RuntimeError as e:
+        raise ValueError(f"weights: {weights} does not fit {arch}: {str(e).splitlines()[1].strip()[:300]}") from None
     return net
 
 def _build(arch:str, num_classes:int|None=None, pretrained:bool=False) -> nn.Module:
@@ -218,7 +225,7 @@ def _build(arch:str, num_classes:int|None=None, pretrained:bool=False) -> nn.Mod
     return torchvision.models.get_model(arch, **({} if num_classes is None else dict(num_classes=num_classes)))
 
 # %% ../nbs/shared/02_models.ipynb #3fdb10b5
-def classifier(model:str|nn.Module, # a `PRETRAINED` name, a CIFAR ResNet or torchvision architecture name, or an nn.Module
+def classifier(model:str|nn.Module, # a `PRETRAINED` name, a CIFAR ResNet or torchvision architecture, or an nn.Module
                weights:str|Path|None=None, # a checkpoint for an architecture name (its class count is read from it)
                download:bool=False, # allow fetching public weights (pretrained names; torchvision's ImageNet weights)
               ) -> nn.Module:
@@ -226,17 +233,22 @@ def classifier(model:str|nn.Module, # a `PRETRAINED` name, a CIFAR ResNet or tor
     if isinstance(model, nn.Module):
         if weights is not None: _fill(model, read_state_dict(fetch_weights(weights)), weights, type(model).__name__)
         return model.eval()
-    if not isinstance(model, str): raise ValueError(f"model: expected a name or an nn.Module, got {type(model).__name__}")
+    if not isinstance(model, str):
+        raise ValueError(f"model: expected a name or an nn.Module, got {type(model).__name__}")
     if model in PRETRAINED:
-        if weights is not None: raise ValueError(f"weights: {model!r} has its own weights; give an architecture name ('{model.split('_')[0]}') with weights")
+        if weights is not None: raise ValueError(f"weights: {model!r} has its own weights; give an architecture name "
+                                                 f"('{model.split('_')[0]}') with weights")
         return pretrained_cifar_resnet(model, download=download)
     archs = list(CIFAR_ARCHS) + _torchvision_names()
     if model not in archs:
         raise ValueError(f"model: expected a pretrained name ({', '.join(PRETRAINED)}), a CIFAR ResNet "
                          f"({', '.join(CIFAR_ARCHS)}) or torchvision classifier name, or an nn.Module; got {model!r}")
     if weights is None:
-        if model in CIFAR_ARCHS: raise ValueError(f"weights: {model!r} needs a weights file, or use a pretrained name such as '{model}_cifar10'")
-        if not download: raise ValueError(f"weights: torchvision's {model!r} without a weights file means its ImageNet weights; pass download=True")
+        if model in CIFAR_ARCHS:
+            raise ValueError(f"weights: {model!r} needs a weights file, or use a pretrained name such as "
+                             f"'{model}_cifar10'")
+        if not download: raise ValueError(f"weights: torchvision's {model!r} without a weights file means its ImageNet "
+                                          "weights; pass download=True")
         return _build(model, pretrained=True).eval()
     sd = read_state_dict(fetch_weights(weights))
     head = _last_linear(_build(model))

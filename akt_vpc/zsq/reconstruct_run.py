@@ -97,14 +97,15 @@ QUANTILES = (None, 0.99999, 0.9999, 0.999, 0.995)
 
 def calibrated_start(fp_model:nn.Module, # the FP model (not modified)
                      w_bits:int, a_bits:int, # bit-widths
-                     images:torch.Tensor, # synthetic images: the first quarter sets the ranges, the next eighth picks the quantile
+                     images:torch.Tensor, # synthetic: a quarter sets the ranges, the next eighth picks the quantile
                      quantiles:tuple=QUANTILES, # clipping quantiles to try (None: min/max)
                      batch_size:int=32, # images per calibration batch
                     ) -> tuple[nn.Module, float|None]:
     "The quantized copy with data-free activation ranges (and its `image_shape`), and the quantile chosen for them."
     check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
     if not isinstance(images, torch.Tensor) or len(images) < 16:
-        raise ValueError(f"images: expected a tensor of at least 16 synthetic images, got {getattr(images, 'shape', images)!r}")
+        got = getattr(images, 'shape', images)
+        raise ValueError(f"images: expected a tensor of at least 16 synthetic images, got {got!r}")
     q, n = quantize_model(fp_model, w_bits, a_bits), len(images)
     quantile, _ = select_act_ranges(fp_model, q, list(images[:n // 4].split(batch_size)),
                                     list(images[n // 4:3 * n // 8].split(batch_size)), quantiles)
@@ -119,7 +120,16 @@ class ReconstructionRun(QuantRun):
     reconstruct_s:float # seconds of the block-by-block reconstruction
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #cd37885c
-def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a pretrained name, an architecture with `weights`, or an nn.Module
+def _check_run(w_bits, a_bits, akt, akt_weight, iterations, images, batch_size):
+    "Refuse bad arguments of `run_reconstruction`, each by its name."
+    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
+    if not isinstance(akt, bool): raise ValueError(f"akt: expected True or False, got {akt!r}")
+    check_range('akt_weight', akt_weight, 0); check_range('iterations', iterations, 1, None, int)
+    check_range('images', images, 16, None, int); check_range('batch_size', batch_size, 1, None, int)
+    if images % 2: raise ValueError(f"images: expected an even number (half from each source), got {images}")
+
+# %% ../../nbs/quantization/05d_reconstruct_run.ipynb #076574e4
+def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a pretrained name, an arch, a module
                        dataset=None, # test set, as `run_zsq`; None: a named model's own
                        weights:str|None=None, # a weights file for an architecture name
                        w_bits:int=4, a_bits:int=4, # bit-widths
@@ -136,15 +146,10 @@ def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a
                        fp_epochs:int=15, # 'digits' only: epochs of the FP model
                        image_size:int|tuple|None=None, # side of the synthetic images; None: the test set's
                       ) -> ReconstructionRun:
-    "Zero-shot quantize a model by block reconstruction: the model and its FP, calibration-only and reconstructed top-1."
+    "Zero-shot quantize a model by block reconstruction: the model, its FP, calibration-only and reconstructed top-1."
     dataset = resolve_dataset(model, dataset)
-    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
-    if not isinstance(akt, bool): raise ValueError(f"akt: expected True or False, got {akt!r}")
-    check_range('akt_weight', akt_weight, 0); check_range('iterations', iterations, 1, None, int)
-    check_range('images', images, 16, None, int); check_range('batch_size', batch_size, 1, None, int)
-    if images % 2: raise ValueError(f"images: expected an even number (half from each source), got {images}")
-    dev = pick_device(device)
-    t0 = time.time()
+    _check_run(w_bits, a_bits, akt, akt_weight, iterations, images, batch_size)
+    dev, t0 = pick_device(device), time.time()
     fp, test = load_fp_and_test(model, dataset, weights, download, fp_epochs, seed, device)
     fp = fp.to(dev).eval()
     shape = image_shape(fp, test, image_size)
@@ -153,12 +158,14 @@ def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a
     q, quantile = calibrated_start(fp, w_bits, a_bits, syn)
     start_acc = evaluate(q, test, device=dev, desc='calibrated')
     t2 = time.time()
-    q, blocks = reconstruct(fp, q, syn, iterations=iterations, batch_size=batch_size, akt_weight=akt_weight if akt else 0.0, seed=seed)
+    q, blocks = reconstruct(fp, q, syn, iterations=iterations, batch_size=batch_size, seed=seed,
+                            akt_weight=akt_weight if akt else 0.0)
     t3 = time.time()
     r = lambda v: round(v, 2)
     return ReconstructionRun(model=display_name(model), dataset=display_name(dataset),
                              run=f"reconstruct{'+akt' if akt else ''}_W{w_bits}A{a_bits}_s{seed}",
                              fp_acc=r(evaluate(fp, test, device=dev, desc='FP')), quantized_only_acc=r(start_acc),
                              last_acc=r(evaluate(q, test, device=dev, desc='reconstructed')), act_quantile=quantile,
-                             synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1), seconds=round(time.time() - t0, 1),
-                             images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1), qmodel=q)
+                             synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1),
+                             seconds=round(time.time() - t0, 1), qmodel=q,
+                             images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1))
