@@ -13,10 +13,13 @@ test: install
 	@$(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
 docs-test: install
+	@$(PYTHON) tools/browser_check.py
 	@AKT_VPC_DOCS=1 $(PYTHON) -m pytest tests/test_docs.py tests/test_widgets_browser.py $(PYTEST_ARGS)
 
-# the explorers of 21_widgets live in JupyterLab + headless Chromium (apt-get install -y chromium; pip install playwright)
+# the docs pages and the explorers of 21_widgets in headless Chromium; tools/browser_check.py fails first, saying
+# what to install, when Chromium, Playwright or JupyterLab is missing
 widgets-browser-test: install
+	@$(PYTHON) tools/browser_check.py
 	@AKT_VPC_BROWSER=1 $(PYTHON) -m pytest tests/test_widgets_browser.py -n 0
 
 slow-test: install

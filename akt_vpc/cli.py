@@ -5,36 +5,41 @@
 # %% ../nbs/shared/30_cli.ipynb #51269743
 from __future__ import annotations
 import argparse, json, sys, time
+from pathlib import Path
+from typing import Callable, NamedTuple
 import torch
+from .core import close_progress, pick_device
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'quant_demo', 'format_table', 'CLIError', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'quant_demo', 'format_table', 'CLIError', 'Command', 'build_parser', 'main']
 
 # %% ../nbs/shared/30_cli.ipynb #29fad1b8
 def quant_demo(epochs:int=15, # training epochs of the full-precision model
                depth:int=8, # CIFAR ResNet depth (6n+2)
                bits=((8, 8), (5, 5), (4, 4), (3, 3)), # (w_bits, a_bits) pairs to try
-               seed:int=0,
-               device:str='auto',
+               seed:int=0, # seeds the training and the choice of calibration images
+               device:str='auto', # where to train and evaluate
               ) -> dict[str, float]:
     "Train a small FP model on the embedded digits, quantize it without fine-tuning, return top-1 per setting."
     from akt_vpc.core import seed_everything
-    from akt_vpc.zsq.data import digits_dataset, quantized_accuracy_table
-    from akt_vpc.zsq.data import digits_fp_model
+    from akt_vpc.zsq.data import digits_dataset, quantized_accuracy_table, digits_fp_model
     seed_everything(seed)
     train, test = digits_dataset('train'), digits_dataset('test')
     model = digits_fp_model(epochs, depth, seed, device)
     calib = train.tensors[0][torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:128]]
     return quantized_accuracy_table(model, test, calib, bits, device=device)
 
-def format_table(table:dict[str, float], title:str='') -> str:
+# %% ../nbs/shared/30_cli.ipynb #a74d5b2a
+def format_table(table:dict[str, float], # setting -> top-1 %
+                 title:str='', # a line above the table
+                ) -> str:
     "A small plain-text table of named accuracies."
     w = max(len(k) for k in table)
     lines = ([title] if title else []) + [f"{'setting':<{w}}  top-1 %", '-' * (w + 10)]
     return '\n'.join(lines + [f'{k:<{w}}  {v:7.2f}' for k, v in table.items()])
 
-# %% ../nbs/shared/30_cli.ipynb #f406ee4a
-def _bits_pairs(s:str):
+# %% ../nbs/shared/30_cli.ipynb #5b5eb44d
+def _bits_pairs(s:str) -> tuple:
     "Parse '8,5,4,3' or 'W4A4,W3A3' into (w, a) pairs."
     out = []
     for tok in s.split(','):
@@ -45,12 +50,29 @@ def _bits_pairs(s:str):
         except ValueError: raise argparse.ArgumentTypeError(f"expected bit-widths like 'W4A4,W3A3' or '4,3', got {s!r}")
     return tuple(out)
 
+# %% ../nbs/shared/30_cli.ipynb #edb97e0f
 def _names(s:str) -> tuple:
     "Parse 'motion,flowgrid' into ('motion', 'flowgrid')."
     out = tuple(t.strip() for t in s.split(',') if t.strip())
     if not out: raise argparse.ArgumentTypeError(f"expected comma-separated names, got {s!r}")
     return out
 
+# %% ../nbs/shared/30_cli.ipynb #29d34e2a
+def _count(s:str) -> int:
+    "Parse a whole number of at least 1."
+    try: n = int(s)
+    except ValueError: n = 0
+    if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
+    return n
+
+# %% ../nbs/shared/30_cli.ipynb #767ce63e
+def _device(s:str) -> str:
+    "Parse `--device`: 'auto', 'cpu', 'cuda' or 'cuda:N', one this machine has."
+    try: pick_device(s)
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e).removeprefix('device: '))
+    return s
+
+# %% ../nbs/shared/30_cli.ipynb #bb862b57
 class CLIError(Exception):
     "A user error found while parsing the command line."
 
@@ -58,164 +80,340 @@ class _Parser(argparse.ArgumentParser):
     "An argument parser whose errors reach `main` as `CLIError` (one line there, not usage + message)."
     def error(self, message): raise CLIError(message)
 
-def _add_common(p, device=True):
+# %% ../nbs/shared/30_cli.ipynb #dd0ba871
+def _add_common(p:argparse.ArgumentParser):
+    "`--seed`, `--debug`, `--device` and `--json`, which every command takes."
     p.add_argument('--seed', type=int, default=0, help='random seed')
-    p.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the full traceback of an error')
-    if device: p.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
+    p.add_argument('--debug', action='store_true', default=argparse.SUPPRESS,
+                   help='show the full traceback of an error')
+    p.add_argument('--device', type=_device, default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     p.add_argument('--json', action='store_true', help='print the result as JSON')
 
-def _one_pair(bits):
+# %% ../nbs/shared/30_cli.ipynb #faf9fc14
+def _demo_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc demo`."
+    p.add_argument('--iterations', type=_count, default=300, help='ZSQ fine-tuning iterations')
+    p.add_argument('--fp-epochs', type=_count, default=8,
+                   help='epochs of the small FP model trained on the embedded digits')
+    p.add_argument('--out', default='runs/demo', help='output folder of the VAD part')
+
+# %% ../nbs/shared/30_cli.ipynb #3bd73067
+def _demo(args:argparse.Namespace):
+    "ZSQ with AKT on the embedded digits model, then VideoPatchCore on the generated street scene."
+    from akt_vpc.zsq.train import zsq_demo
+    from akt_vpc.vad.vpc import MOTION_BANKS
+    from akt_vpc.vad.run import run_vad
+    _check_out_dir(args.out, 'out')
+    z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
+    v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: no download
+    print(f"VideoPatchCore on the generated street scene ({v.n_test_videos} test videos): micro AUC "
+          f"{v.micro_auc:.3f}, macro AUC {v.macro_auc:.3f}; scores and figures in {args.out}")
+    if args.json: print(json.dumps(dict(zsq=z.to_dict(), vad=v.to_dict()), indent=1, default=str))
+
+# %% ../nbs/shared/30_cli.ipynb #46386bb4
+def _check_out_dir(path, # a folder a command will write to (made if missing)
+                   name:str, # the option that gave it, for the message
+                  ) -> Path:
+    "Refuse, before the work, an output folder that cannot be written: the message names the option."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise ValueError(f"{name}: expected a folder, got the file {str(p)!r}")
+    try: p.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f"{name}: cannot make the folder {str(p)!r} ({e.strerror})") from e
+    return p
+
+# %% ../nbs/shared/30_cli.ipynb #63ffdd10
+def _quant_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc quant`."
+    p.add_argument('--epochs', type=int, default=15, help='FP training epochs on the embedded digits')
+    p.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)),
+                   help="e.g. 'W8A8,W4A4' or '8,4'")
+
+# %% ../nbs/shared/30_cli.ipynb #567cb806
+def _quant(args:argparse.Namespace):
+    "Run `quant_demo` and print its table."
+    table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
+    title = 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'
+    _print(table, args.json, format_table(table, title))
+
+# %% ../nbs/shared/30_cli.ipynb #418fe139
+def _print(result:dict, # what `--json` prints
+           as_json:bool, # `args.json`
+           text:str, # what is printed otherwise
+          ):
+    "Print `result` as JSON or `text`."
+    print(json.dumps(result, indent=1, default=str) if as_json else text)
+
+# %% ../nbs/shared/30_cli.ipynb #2840c2af
+def _add_model_options(p:argparse.ArgumentParser):
+    "The model, its weights and test set, and the bit-widths: the same for `zsq` and `reconstruct`."
+    p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained "
+                   "CIFAR ResNet ('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture "
+                   "('resnet32', a torchvision classifier) with --weights")
+    p.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), "
+                   "'cifar10_jpeg' (shared copy), 'digits'; default: the pretrained model's own")
+    p.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
+    p.add_argument('--download', action=argparse.BooleanOptionalAction, default=True,
+                   help='fetch missing weights and data sets (--no-download: local files only)')
+    p.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
+    p.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
+
+# %% ../nbs/shared/30_cli.ipynb #3af4f6ee
+def _one_pair(bits:tuple) -> tuple:
     "The (w, a) of a `--bits` that must name one pair."
     if len(bits) != 1: raise ValueError(f"bits: expected one pair such as 'W4A4', got {len(bits)}")
     return bits[0]
 
-def _add_model_options(p):
-    "The model, its weights and test set, and the bit-widths: the same for `zsq` and `reconstruct`."
-    p.add_argument('--model', default='digits', help="'digits' (trained here on the embedded digits), a pretrained CIFAR ResNet "
-                   "('resnet20_cifar10' ... 'resnet56_cifar100', downloaded), or an architecture ('resnet32', a torchvision classifier) with --weights")
-    p.add_argument('--dataset', default=None, help="test set: 'cifar10', 'cifar100' (torchvision, downloaded), 'cifar10_jpeg' (shared copy), "
-                   "'digits'; default: the pretrained model's own")
-    p.add_argument('--weights', default=None, help='a weights file for an architecture name given as --model')
-    p.add_argument('--download', action=argparse.BooleanOptionalAction, default=True, help='fetch missing weights and data sets (--no-download: local files only)')
-    p.add_argument('--bits', type=_bits_pairs, default=((4, 4),), help="one pair, e.g. 'W4A4'")
-    p.add_argument('--fp-epochs', type=int, default=15, help="--model digits only: epochs of the FP model")
+# %% ../nbs/shared/30_cli.ipynb #e7d11cb3
+def _zsq_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc zsq`."
+    _add_model_options(p)
+    p.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
+    p.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True,
+                   help='add AKT (--no-akt: the base method)')
+    p.add_argument('--iterations', type=int, default=300)
+    p.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
+    p.add_argument('--export', default=None,
+                   help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
 
+# %% ../nbs/shared/30_cli.ipynb #ef107b74
+def _zsq(args:argparse.Namespace):
+    "Run `run_zsq` and print its accuracies (`--export`: also write the ONNX file)."
+    from akt_vpc.zsq.train import run_zsq
+    w, a = _one_pair(args.bits)
+    if args.export and not args.out:
+        raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
+    if args.out: _check_out_dir(args.out, 'out')
+    if args.export: _check_out_dir(Path(args.export).parent, 'export')
+    res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt,
+                  iterations=args.iterations, warmup_iterations=args.warmup, batch_size=args.batch, device=args.device,
+                  out_dir=args.out, seed=args.seed, download=args.download, fp_epochs=args.fp_epochs)
+    out = res.to_dict()
+    if args.export:
+        from akt_vpc.zsq.export import export_zsq_run
+        out['onnx'] = str(export_zsq_run(out, args.export))
+    title = f"{args.model} on {res.dataset}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"
+    _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')}, title))
+
+# %% ../nbs/shared/30_cli.ipynb #2c849e06
+def _reconstruct_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc reconstruct`."
+    _add_model_options(p)
+    p.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True,
+                   help="add AKT's attention loss to each block's objective")
+    p.add_argument('--akt-weight', type=float, default=1.0, help="weight of AKT's attention loss")
+    p.add_argument('--iterations', type=int, default=200, help='Adam steps per block')
+    p.add_argument('--images', type=int, default=1024,
+                   help='synthetic images (half from a GDFQ generator, half BN-matched)')
+    p.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
+    p.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
+    p.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    p.add_argument('--image-size', type=int, default=None, help="synthetic images' side (default: the test set's)")
+    p.add_argument('--export', default=None,
+                   help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
+
+# %% ../nbs/shared/30_cli.ipynb #5d6a097c
+def _reconstruct(args:argparse.Namespace):
+    "Run `run_reconstruction` and print its accuracies (`--export`: also write the ONNX file)."
+    from akt_vpc.zsq.reconstruct_run import run_reconstruction
+    w, a = _one_pair(args.bits)
+    if args.export: _check_out_dir(Path(args.export).parent, 'export')
+    res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt,
+                             akt_weight=args.akt_weight, iterations=args.iterations, images=args.images,
+                             generator_iterations=args.generator_iterations, bn_steps=args.bn_steps,
+                             batch_size=args.batch, device=args.device, seed=args.seed, download=args.download,
+                             fp_epochs=args.fp_epochs, image_size=args.image_size)
+    out = res.to_dict()
+    if args.export:
+        from akt_vpc.zsq.export import export_onnx
+        out['onnx'] = str(export_onnx(res.qmodel, args.export))
+    title = f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"
+    _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')}, title))
+
+# %% ../nbs/shared/30_cli.ipynb #9b38de36
+def _vad_model_args(p:argparse.ArgumentParser):
+    "The detector, encoder, memories and clip length: the same for the one-shot `vad` and `vad fit`."
+    p.add_argument('--detector', default='motion', help="'motion' (static camera, offline), 'yolox' (YOLOX-Nano via "
+                   "onnxruntime: the shared copy, the cache or its download) or 'yolov5' (downloads)")
+    p.add_argument('--detector-file', default=None, help="--detector yolox: its ONNX file")
+    p.add_argument('--encoder', default=None,
+                   help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or "
+                   "'ascnet:<checkpoint>'; given without --banks, VPC's three encoder banks join the default ones")
+    p.add_argument('--banks', type=_names, default=None,
+                   help="comma-separated memories, e.g. 'motion,flowgrid,spatial' "
+                   "(default: akt_vpc.vad.vpc.DEFAULT_BANKS; akt_vpc.vad.vpc.MOTION_BANKS need no encoder)")
+    p.add_argument('--T', type=int, default=None, help="clip length in frames (default: VideoPatchCore's, 5)")
+    p.add_argument('--ratio', type=float, default=None,
+                   help='coreset fraction for every bank (default: per-bank defaults)')
+    p.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
+    p.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: "
+                   "compare the pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone)")
+
+# %% ../nbs/shared/30_cli.ipynb #60309eaf
+def _vad_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc vad`, and its sub-commands `fit` and `score`."
+    p.add_argument('--dataset', default='street_scene',
+                   help="'street_scene' (generated), 'ped2' (shared data), or a folder")
+    _vad_model_args(p)
+    p.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
+    vs = p.add_subparsers(dest='vad_command', required=False, metavar='{fit,score}')
+    f = vs.add_parser('fit', help='fit on normal videos and write the fitted model')
+    f.add_argument('--dataset', default='street_scene',
+                   help="a data set whose training videos are used: 'street_scene', 'ped2', or a folder")
+    f.add_argument('--videos', default=None, help='instead: a folder of normal videos (frame folders or video files)')
+    _vad_model_args(f)
+    f.add_argument('--out', default='runs/vad/model.safetensors', help='the fitted model (written whole at the end)')
+    _add_common(f); f.set_defaults(run=_vad_fit)
+    s = vs.add_parser('score', help='score a video, a folder of frames or videos, or a live stream with a fitted model')
+    s.add_argument('model', help='a file written by `akt-vpc vad fit`')
+    s.add_argument('source', help='a video file, a folder of frames or videos, a stream URL or a camera index')
+    s.add_argument('--out', default='-',
+                   help="CSV of per-frame scores, written as frames arrive ('-': standard output)")
+    s.add_argument('--detector-file', default=None, help="the model's detector is 'yolox': its ONNX file")
+    s.add_argument('--max-frames', type=_count, default=None, help='per video, stop after this many frames')
+    s.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
+    _add_common(s); s.set_defaults(run=_vad_score)
+
+# %% ../nbs/shared/30_cli.ipynb #b220c4f7
+def _vad_banks(banks:tuple|None, # `--banks`
+               encoder:str|None, # `--encoder`
+              ) -> tuple:
+    "The memories `vad` builds: `--banks`, else the default ones, with VPC's three added when an encoder is named."
+    from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
+    return banks or (DEFAULT_BANKS if encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
+
+# %% ../nbs/shared/30_cli.ipynb #ccc02dee
+def _vad_model(args:argparse.Namespace) -> dict:
+    "`VideoPatchCore` arguments from the command line: detector (with its file), encoder, memories, clip length."
+    from akt_vpc.vad.run import bank_specs
+    banks = _vad_banks(args.banks, args.encoder)
+    det = args.detector if args.detector_file is None else (args.detector, {'path': args.detector_file})
+    return dict(banks=banks if args.ratio is None else bank_specs(banks, args.ratio), detector=det,
+                encoder=args.encoder or 'cifar-resnet20', **({} if args.T is None else {'T': args.T}))
+
+# %% ../nbs/shared/30_cli.ipynb #a54cc352
+def _vad(args:argparse.Namespace):
+    "Fit and score a data set in one go with `run_vad`, and print its AUCs."
+    from akt_vpc.vad.run import run_vad
+    _check_out_dir(args.out, 'out')
+    m = _vad_model(args)
+    res = run_vad(args.dataset, detector=m['detector'], encoder=m['encoder'], banks=m['banks'], T=m.get('T'),
+                  out_dir=args.out, threads=args.threads, device=args.device, check_masks=args.check_masks)
+    _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC {res.macro_auc:.3f} "
+                                     f"(fixed parameters); outputs in {args.out}")
+
+# %% ../nbs/shared/30_cli.ipynb #8bc64fe5
+def _threads(n:int|None):
+    "torch and OpenCV at `n` threads (onnxruntime's detectors take theirs from the model's settings)."
+    import cv2
+    if n is not None: torch.set_num_threads(n); cv2.setNumThreads(n)
+
+# %% ../nbs/shared/30_cli.ipynb #e3cbfc48
+def _vad_fit(args:argparse.Namespace):
+    "Fit VideoPatchCore on normal videos and write it to `--out`."
+    from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.datasets import load_dataset
+    from akt_vpc.vad.video import load_folder
+    _threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
+    m = VideoPatchCore(device=args.device, **_vad_model(args))
+    m.encoder  # built now: a bad checkpoint stops the command before any long work
+    videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
+    t0 = time.time(); m.fit(videos); t = time.time() - t0; n = sum(map(len, videos))
+    res = dict(model=str(m.save(args.out)), videos=len(videos), frames=n, fit_seconds=t, fit_fps=n / t,
+               config=m.config())
+    _print(res, args.json, f"fitted on {len(videos)} videos ({n} frames, {n / t:.1f} frames/s); model in {args.out}")
+
+# %% ../nbs/shared/30_cli.ipynb #66fed283
+def _vad_score(args:argparse.Namespace):
+    "Score a video, a folder or a stream with a fitted model, one CSV row per frame."
+    from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.stream import score_stream
+    _threads(args.threads)
+    if args.out != '-': _check_out_dir(Path(args.out).parent, 'out')
+    m = VideoPatchCore.load(args.model, device=args.device, detector_file=args.detector_file)
+    t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0
+    res = dict(frames=n, score_seconds=t, score_fps=n / max(t, 1e-9), out=args.out)
+    text = f"scored {n} frames ({n / max(t, 1e-9):.1f} frames/s); scores in {args.out}"
+    if args.out == '-': print(json.dumps(res) if args.json else text, file=sys.stderr)  # stdout carries the scores
+    else: _print(res, args.json, text)
+
+# %% ../nbs/shared/30_cli.ipynb #15718aae
+def _ascnet_args(p:argparse.ArgumentParser):
+    "The arguments of `akt-vpc ascnet`."
+    p.add_argument('--dataset', default='street_scene',
+                   help="'street_scene' (generated), 'ped2' (shared data), or a folder")
+    p.add_argument('--steps', type=_count, default=300,
+                   help='total training steps (a resumed run continues up to this)')
+    p.add_argument('--minutes', type=float, default=None,
+                   help='also stop after this many minutes (the checkpoint is kept)')
+    p.add_argument('--batch', type=_count, default=16,
+                   help='videos per batch (two clips each; a resumed run keeps its own)')
+    p.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
+
+# %% ../nbs/shared/30_cli.ipynb #f2da815e
+def _ascnet(args:argparse.Namespace):
+    "Train (or resume) ASCNet and print where its checkpoint is."
+    from akt_vpc.vad.datasets import load_dataset
+    from akt_vpc.vad.ascnet_train import ASCNetTrainer
+    out = Path(args.out); _check_out_dir(out.parent, 'out')
+    videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
+    if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
+    else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
+    h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
+    res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
+    _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
+                           f"(use: akt-vpc vad --encoder ascnet:{out})")
+
+# %% ../nbs/shared/30_cli.ipynb #cb360bdd
+class Command(NamedTuple):
+    "One `akt-vpc` command: its help line, what adds its arguments, what runs it."
+    help:str # shown by `akt-vpc --help`
+    add_args:Callable # adds the command's own arguments to its sub-parser
+    run:Callable # runs it on the parsed arguments and prints
+
+COMMANDS = {
+    'demo': Command('the README main job on the embedded defaults (no download)', _demo_args, _demo),
+    'quant': Command('FP vs quantized (no fine-tuning) on the embedded digits', _quant_args, _quant),
+    'zsq': Command('zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)', _zsq_args, _zsq),
+    'reconstruct': Command('zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)',
+                           _reconstruct_args, _reconstruct),
+    'vad': Command('VideoPatchCore: fit and score a data set in one go, or `vad fit` then `vad score`',
+                   _vad_args, _vad),
+    'ascnet': Command("train ASCNet on a data set's training videos (resumes a checkpoint)", _ascnet_args, _ascnet),
+}
+
+# %% ../nbs/shared/30_cli.ipynb #ca46e44a
 def build_parser() -> argparse.ArgumentParser:
-    "The `akt-vpc` argument parser."
+    "The `akt-vpc` argument parser: one sub-parser per entry of `COMMANDS`."
     p = _Parser(prog='akt-vpc', description='AKT zero-shot quantization and VideoPatchCore anomaly detection.')
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
-    d = sub.add_parser('demo', help='the README main job on the embedded defaults (no download)')
-    d.add_argument('--iterations', type=int, default=300, help='ZSQ fine-tuning iterations')
-    d.add_argument('--fp-epochs', type=int, default=8, help='epochs of the small FP model trained on the embedded digits')
-    d.add_argument('--out', default='runs/demo', help='output folder of the VAD part')
-    _add_common(d)
-    q = sub.add_parser('quant', help='FP vs quantized (no fine-tuning) on the embedded digits')
-    q.add_argument('--epochs', type=int, default=15, help='FP training epochs on the embedded digits')
-    q.add_argument('--bits', type=_bits_pairs, default=((8, 8), (5, 5), (4, 4), (3, 3)), help="e.g. 'W8A8,W4A4' or '8,4'")
-    _add_common(q)
-    z = sub.add_parser('zsq', help='zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)')
-    _add_model_options(z)
-    z.add_argument('--method', default='adadfq', help="'gdfq', 'adadfq' or 'hast'")
-    z.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help='add AKT (--no-akt: the base method)')
-    z.add_argument('--iterations', type=int, default=300)
-    z.add_argument('--warmup', type=int, default=100, help='generator warm-up iterations')
-    z.add_argument('--batch', type=int, default=32)
-    z.add_argument('--out', default=None, help='checkpoint folder (a run there is resumed)')
-    z.add_argument('--export', default=None, help='write the fine-tuned quantized model to this ONNX file (QDQ; needs --out)')
-    _add_common(z)
-    r = sub.add_parser('reconstruct', help='zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)')
-    _add_model_options(r)
-    r.add_argument('--akt', action=argparse.BooleanOptionalAction, default=True, help="add AKT's attention loss to each block's objective")
-    r.add_argument('--akt-weight', type=float, default=1.0, help="weight of AKT's attention loss")
-    r.add_argument('--iterations', type=int, default=200, help='Adam steps per block')
-    r.add_argument('--images', type=int, default=1024, help='synthetic images (half from a GDFQ generator, half BN-matched pixels)')
-    r.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
-    r.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
-    r.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
-    r.add_argument('--image-size', type=int, default=None, help="synthetic images' side (default: the test set's)")
-    r.add_argument('--export', default=None, help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
-    _add_common(r)
-    v = sub.add_parser('vad', help='VideoPatchCore video anomaly detection')
-    v.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
-    v.add_argument('--detector', default='motion', help="'motion' (static camera, offline) or 'yolov5' (downloads)")
-    v.add_argument('--encoder', default=None, help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or 'ascnet:<checkpoint>'; "
-                   "given without --banks, VPC's three encoder banks are added to the default ones")
-    v.add_argument('--banks', type=_names, default=None, help="comma-separated memories, e.g. 'motion,flowgrid,spatial,temporal,highlevel' "
-                   "(default: akt_vpc.vad.vpc.DEFAULT_BANKS; akt_vpc.vad.vpc.MOTION_BANKS need no encoder)")  # named, not imported: no video import at start-up
-    v.add_argument('--T', type=int, default=None, help='clip length in frames (default: VideoPatchCore\'s, 5)')
-    v.add_argument('--ratio', type=float, default=None, help='coreset fraction for every bank (default: per-bank defaults)')
-    v.add_argument('--out', default='runs/vad', help='output folder: per-video scores, figures, summary.json')
-    v.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: compare the "
-                   "pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone, for a copy where they disagree)")
-    _add_common(v)
-    a = sub.add_parser('ascnet', help="train ASCNet on a data set's normal training videos (resumes an existing checkpoint)")
-    a.add_argument('--dataset', default='street_scene', help="'street_scene' (generated), 'ped2' (shared data), or a folder")
-    a.add_argument('--steps', type=int, default=300, help='total training steps (a resumed run continues up to this number)')
-    a.add_argument('--minutes', type=float, default=None, help='also stop after this many minutes (the checkpoint is kept)')
-    a.add_argument('--batch', type=int, default=16, help='videos per batch (two clips each; a resumed run keeps its own)')
-    a.add_argument('--out', default='runs/ascnet.pt', help='checkpoint file, written every 50 steps and at the end')
-    _add_common(a)
+    for name, c in COMMANDS.items():
+        s = sub.add_parser(name, help=c.help)
+        s.set_defaults(run=c.run); c.add_args(s); _add_common(s)   # a sub-command (`vad fit`) sets its own `run`
     return p
 
-def _print(result, as_json, text):
-    print(json.dumps(result, indent=1, default=str) if as_json else text)
-
+# %% ../nbs/shared/30_cli.ipynb #bf4848af
 USER_ERRORS = (ValueError, OSError, CLIError)  # bad arguments, missing or unreadable files, failed downloads
 
+def _report(e:Exception):
+    "Print a user error as one line on stderr, after closing the progress bars it interrupted."
+    close_progress()   # in a terminal the bar's line is cleared; in a log it ends with a newline
+    print(f"akt-vpc: error: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
+
+# %% ../nbs/shared/30_cli.ipynb #8d60669e
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of the `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try: return _run(build_parser().parse_args(argv))
+    "The `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
+    argv, t0 = sys.argv[1:] if argv is None else list(argv), time.time()
+    try:
+        args = build_parser().parse_args(argv)
+        args.run(args)
     except USER_ERRORS as e:
         if '--debug' in argv: raise
-        print(f"akt-vpc: error: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
-        return 2
-
-def _run(args:argparse.Namespace) -> int:
-    "Run the parsed command; returns the exit status."
-    t0 = time.time()
-    if args.command == 'quant':
-        table = quant_demo(epochs=args.epochs, bits=args.bits, seed=args.seed, device=args.device)
-        _print(table, args.json, format_table(table, 'ResNet-8 on the embedded digits (360 test images), quantized without fine-tuning'))
-    elif args.command == 'zsq':
-        from akt_vpc.zsq.train import run_zsq
-        w, a = _one_pair(args.bits)
-        if args.export and not args.out: raise ValueError("export: needs --out DIR (the model is exported from the run's checkpoint)")
-        res = run_zsq(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, method=args.method, akt=args.akt, iterations=args.iterations,
-                      warmup_iterations=args.warmup, batch_size=args.batch, device=args.device, out_dir=args.out, seed=args.seed,
-                      download=args.download, fp_epochs=args.fp_epochs)
-        out = res.to_dict()
-        if args.export:
-            from akt_vpc.zsq.export import export_zsq_run
-            out['onnx'] = str(export_zsq_run(out, args.export))
-        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
-                                            f"{args.model} on {res.dataset}, W{w}A{a} {args.method}{' + AKT' if args.akt else ''}"))
-    elif args.command == 'reconstruct':
-        from akt_vpc.zsq.reconstruct_run import run_reconstruction
-        w, a = _one_pair(args.bits)
-        res = run_reconstruction(args.model, args.dataset, args.weights, w_bits=w, a_bits=a, akt=args.akt, akt_weight=args.akt_weight,
-                                 iterations=args.iterations, images=args.images, generator_iterations=args.generator_iterations,
-                                 bn_steps=args.bn_steps, batch_size=args.batch, device=args.device, seed=args.seed,
-                                 download=args.download, fp_epochs=args.fp_epochs,
-                                 image_size=args.image_size)
-        out = res.to_dict()
-        if args.export:
-            from akt_vpc.zsq.export import export_onnx
-            out['onnx'] = str(export_onnx(res.qmodel, args.export))
-        _print(out, args.json, format_table({k: out[k] for k in ('fp_acc', 'quantized_only_acc', 'last_acc')},
-                                            f"{args.model} on {res.dataset}, W{w}A{a} block reconstruction{' + AKT' if args.akt else ''}"))
-    elif args.command == 'vad':
-        from akt_vpc.vad.vpc import DEFAULT_BANKS, VPC_BANKS
-        from akt_vpc.vad.run import run_vad
-        banks = args.banks or (DEFAULT_BANKS if args.encoder is None else tuple(dict.fromkeys(DEFAULT_BANKS + VPC_BANKS)))
-        res = run_vad(args.dataset, detector=args.detector, encoder=args.encoder or 'cifar-resnet20', banks=banks, T=args.T,
-                      ratios=args.ratio, out_dir=args.out, device=args.device, check_masks=args.check_masks)
-        _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC "
-                                         f"{res.macro_auc:.3f} (fixed parameters); outputs in {args.out}")
-    elif args.command == 'ascnet':
-        from akt_vpc.vad.datasets import load_dataset
-        from akt_vpc.vad.ascnet_train import ASCNetTrainer
-        from pathlib import Path
-        videos = load_dataset(args.dataset, check_masks=False).train   # the training videos alone: no test label is used
-        out = Path(args.out)
-        if out.exists(): t = ASCNetTrainer.resume(out, videos, device=args.device)
-        else: t = ASCNetTrainer(videos, batch_size=args.batch, seed=args.seed, device=args.device, checkpoint=out)
-        h = t.fit(args.steps, max_seconds=None if args.minutes is None else args.minutes * 60)
-        res = dict(checkpoint=str(out), steps=t.step, last_loss=h['loss'][-1] if h['loss'] else None)
-        _print(res, args.json, f"ASCNet: {t.step} steps, last loss {res['last_loss']}; checkpoint {out} "
-                               f"(use: akt-vpc vad --encoder ascnet:{out})")
-    elif args.command == 'demo':
-        from akt_vpc.zsq.train import zsq_demo
-        from akt_vpc.vad.vpc import MOTION_BANKS
-        from akt_vpc.vad.run import run_vad
-        z = zsq_demo(iterations=args.iterations, device=args.device, seed=args.seed, fp_epochs=args.fp_epochs)
-        v = run_vad('street_scene', banks=MOTION_BANKS, out_dir=args.out, seed=args.seed)  # no encoder: nothing to download
-        print(f"VideoPatchCore on the generated street scene ({v.n_test_videos} test videos): micro AUC "
-              f"{v.micro_auc:.3f}, macro AUC {v.macro_auc:.3f}; scores and figures in {args.out}")
-        if args.json: print(json.dumps(dict(zsq=z.to_dict(), vad=v.to_dict()), indent=1, default=str))
+        _report(e); return 2
     print(f'({time.time() - t0:.0f} s)', file=sys.stderr)
     return 0
 
 # %% ../nbs/shared/30_cli.ipynb #89b671ff
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m akt_vpc.cli ...` (not when a notebook runs this cell)
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m akt_vpc.cli` (not in a notebook)

@@ -4,15 +4,16 @@
 
 # %% ../nbs/shared/00_core.ipynb #93c4785c
 from __future__ import annotations
-import hashlib, os, random, resource, sys, urllib.error
+import hashlib, math, os, random, resource, sys, urllib.error
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything', 'pick_device',
-           'check_choice', 'check_range', 'resolve_module', 'save_checkpoint', 'load_checkpoint', 'progress',
-           'cache_dir', 'file_sha256', 'check_sha256', 'DownloadError', 'download', 'peak_memory_mb']
+__all__ = ['DATA_ENV', 'LOG_UPDATES', 'data_root', 'shared_file', 'missing_reason', 'require_shared', 'seed_everything',
+           'pick_device', 'check_choice', 'check_range', 'resolve_module', 'save_checkpoint', 'load_checkpoint',
+           'progress', 'close_progress', 'cache_dir', 'file_sha256', 'check_sha256', 'DownloadError', 'download',
+           'peak_memory_mb']
 
 # %% ../nbs/shared/00_core.ipynb #3e5d55e8
 DATA_ENV = 'AKT_VPC_DATA'
@@ -29,7 +30,7 @@ def data_root() -> Path|None:
             if cand.is_dir(): return cand
     return None
 
-# %% ../nbs/shared/00_core.ipynb #15329944
+# %% ../nbs/shared/00_core.ipynb #0a6f7be2
 def shared_file(rel:str, # path relative to the data root, e.g. 'weights/resnet20_cifar10.pth'
                ) -> Path|None:
     "The shared data file `rel`, or `None` when it is not on this machine."
@@ -38,33 +39,42 @@ def shared_file(rel:str, # path relative to the data root, e.g. 'weights/resnet2
     p = root/rel
     return p if p.exists() else None
 
+# %% ../nbs/shared/00_core.ipynb #d7d9aace
 def missing_reason(rel:str) -> str:
     "Why `shared_file(rel)` is `None`, in words a skipped test can print."
     root = data_root()
     if root is None: return f"SKIPPED: shared data not found (set ${DATA_ENV} or put it in ../shared/data); needs {rel}"
     return f"SKIPPED: {rel} is not in the shared data at {root}"
 
+# %% ../nbs/shared/00_core.ipynb #c50a20e5
 def require_shared(rel:str) -> Path:
     "The shared data file `rel`, or a `FileNotFoundError` that says where it was looked for."
     p = shared_file(rel)
     if p is None: raise FileNotFoundError(missing_reason(rel).replace('SKIPPED: ', ''))
     return p
 
-# %% ../nbs/shared/00_core.ipynb #91ebd778
+# %% ../nbs/shared/00_core.ipynb #4e7a1e44
 def seed_everything(seed:int=0 # seed for python, numpy and torch
                    ) -> torch.Generator:
     "Seed every random source we use; returns a torch generator seeded the same way."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
+# %% ../nbs/shared/00_core.ipynb #16c7e1a3
 def pick_device(device:str|torch.device|None='auto' # 'auto', 'cpu', 'cuda', 'cuda:1', ...
                ) -> torch.device:
-    "`'auto'` means CUDA when available, else CPU; anything else is passed to `torch.device`."
+    "`'auto'` means CUDA when available, else CPU; a CUDA device this machine does not have is refused."
     if device is None or device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try: return torch.device(device)
-    except (RuntimeError, TypeError) as e: raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from e
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device: expected 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from e
+    n = torch.cuda.device_count() if d.type == 'cuda' and torch.cuda.is_available() else 0
+    if d.type == 'cuda' and (d.index or 0) >= n:
+        raise ValueError(f"device: {str(device)!r} asked for, but this machine has {n} CUDA device(s); "
+                         "use 'cpu' or 'auto'")
+    return d
 
-# %% ../nbs/shared/00_core.ipynb #98236174
+# %% ../nbs/shared/00_core.ipynb #2b986903
 def check_choice(name:str, # the argument's name, as the user wrote it
                  value, # what the user gave
                  choices, # the allowed values
@@ -73,6 +83,7 @@ def check_choice(name:str, # the argument's name, as the user wrote it
     if value not in choices: raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
     return value
 
+# %% ../nbs/shared/00_core.ipynb #56bd374d
 def check_range(name:str, # the argument's name
                 value, # what the user gave
                 lo=None, # smallest allowed value (inclusive), or None
@@ -98,14 +109,15 @@ def resolve_module(model:torch.nn.Module, # the network
     mod = model
     for part in name.split('.'):
         try:
-            if part.lstrip('-').isdigit() and isinstance(mod, (torch.nn.Sequential, torch.nn.ModuleList)): mod = mod[int(part)]
+            indexed = isinstance(mod, (torch.nn.Sequential, torch.nn.ModuleList))
+            if part.lstrip('-').isdigit() and indexed: mod = mod[int(part)]
             else: mod = getattr(mod, part) if part in mod._modules else None
         except IndexError: mod = None
         if not isinstance(mod, torch.nn.Module):
             raise ValueError(f"{arg}: {name!r} is not a submodule; top-level names are {list(model._modules)}")
     return mod
 
-# %% ../nbs/shared/00_core.ipynb #71384e9c
+# %% ../nbs/shared/00_core.ipynb #f9fad061
 def save_checkpoint(obj:dict, # tensors, numbers, strings, lists and dicts of them
                     path, # the file; its folder is created
                    ) -> Path:
@@ -115,6 +127,7 @@ def save_checkpoint(obj:dict, # tensors, numbers, strings, lists and dicts of th
     torch.save(obj, tmp); os.replace(tmp, path)
     return path
 
+# %% ../nbs/shared/00_core.ipynb #dea286b2
 def load_checkpoint(path, # a file written by `save_checkpoint`
                    ) -> dict:
     "A checkpoint loaded on the CPU with `weights_only=True` (no pickled code runs)."
@@ -122,21 +135,50 @@ def load_checkpoint(path, # a file written by `save_checkpoint`
 
 # %% ../nbs/shared/00_core.ipynb #5e528790
 from tqdm.auto import tqdm
+from tqdm.std import tqdm as std_tqdm
 
+LOG_UPDATES = 4 # updates of a text bar per stage when it is not written to a terminal (besides its start and end)
+
+class _LogBar(tqdm):
+    "A text bar for a log: its postfix and description change without printing; the next scheduled update shows them."
+    def set_postfix(self, ordered_dict=None, refresh=True, **kwargs): super().set_postfix(ordered_dict, False, **kwargs)
+    def set_description(self, desc=None, refresh=True): super().set_description(desc, False)
+
+# %% ../nbs/shared/00_core.ipynb #faa16cf2
+def _to_log(kwargs) -> bool:
+    "True when a bar with these tqdm arguments would write text to something that is not a terminal."
+    if any(c.__module__ == 'tqdm.notebook' for c in tqdm.__mro__): return False   # a widget: nothing written
+    f = kwargs.get('file') or sys.stderr
+    return not (hasattr(f, 'isatty') and f.isatty())
+
+# %% ../nbs/shared/00_core.ipynb #0f1cbc97
 def progress(iterable=None, # what to iterate over
              desc:str='', # label shown before the bar
              total:int|None=None, # length when `iterable` has none
              disable:bool|None=None, # None: off when $AKT_VPC_QUIET is set
-             **kwargs):
-    "A tqdm progress bar that CI can silence with `AKT_VPC_QUIET=1`."
+             **kwargs): # passed to tqdm
+    "A tqdm bar; `AKT_VPC_QUIET=1` silences it; written to a log, it updates `LOG_UPDATES` times and stays."
     if disable is None: disable = bool(os.environ.get('AKT_VPC_QUIET'))
-    return tqdm(iterable, desc=desc, total=total, disable=disable, leave=kwargs.pop('leave', False), **kwargs)
+    if disable or not _to_log(kwargs):
+        return tqdm(iterable, desc=desc, total=total, disable=disable, **{'leave': False, **kwargs})
+    n = total if total is not None else (len(iterable) if hasattr(iterable, '__len__') else None)
+    every = dict(miniters=max(1, -(-n // LOG_UPDATES)), mininterval=0) if n else dict(mininterval=60)
+    every['maxinterval'] = math.inf   # tqdm would otherwise print every slow step (one over 10 s)
+    return _LogBar(iterable, desc=desc, total=total, **{'leave': True, **every, **kwargs})  # a log keeps its last line
 
-# %% ../nbs/shared/00_core.ipynb #52a2efb8
+# %% ../nbs/shared/00_core.ipynb #697926e0
+def close_progress() -> int:
+    "Close every open progress bar (e.g. one an exception left behind); returns how many there were."
+    bars = list(std_tqdm._instances)
+    for b in bars: b.close()
+    return len(bars)
+
+# %% ../nbs/shared/00_core.ipynb #c842f00e
 def cache_dir() -> Path:
     "Where downloads are kept: `$AKT_VPC_CACHE` or `~/.cache/akt_vpc`."
     return Path(os.environ.get('AKT_VPC_CACHE', Path.home()/'.cache'/'akt_vpc')).expanduser()
 
+# %% ../nbs/shared/00_core.ipynb #1d21a4b6
 def file_sha256(path) -> str:
     "Hex sha256 of a file, read in 1 MiB chunks."
     h = hashlib.sha256()
@@ -144,11 +186,14 @@ def file_sha256(path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
-def _check_hex(sha256):
-    if sha256 is not None and not (isinstance(sha256, str) and len(sha256) >= 8 and all(c in '0123456789abcdefABCDEF' for c in sha256)):
-        raise ValueError(f"sha256: expected at least 8 hex digits, got {sha256!r}")
+# %% ../nbs/shared/00_core.ipynb #6d2f7ef3
+def _check_hex(sha256:str|None) -> str|None:
+    "`sha256` when it is None or at least 8 hex digits, else a `ValueError`."
+    ok = isinstance(sha256, str) and len(sha256) >= 8 and all(c in '0123456789abcdefABCDEF' for c in sha256)
+    if sha256 is not None and not ok: raise ValueError(f"sha256: expected at least 8 hex digits, got {sha256!r}")
     return sha256
 
+# %% ../nbs/shared/00_core.ipynb #9c42fc18
 def check_sha256(path, # the file
                  sha256:str|None, # expected hex digest, full or a prefix of >= 8 digits; None: no check
                 ) -> str|None:
@@ -157,10 +202,11 @@ def check_sha256(path, # the file
     digest = file_sha256(path)
     return None if digest.startswith(sha256.lower()) else f"sha256 {digest[:16]}..., expected {sha256}"
 
-# %% ../nbs/shared/00_core.ipynb #50f7220b
+# %% ../nbs/shared/00_core.ipynb #1e824c41
 class DownloadError(OSError):
     "No URL gave the file: the message lists each URL tried, why it failed, and how to place the file by hand."
 
+# %% ../nbs/shared/00_core.ipynb #94278b8b
 def _fetch(url:str, dest:Path):
     "Stream `url` into `dest` (torch.hub's downloader: a temporary file, a progress bar unless `$AKT_VPC_QUIET`)."
     torch.hub.download_url_to_file(url, str(dest), progress=not os.environ.get('AKT_VPC_QUIET'))
@@ -174,7 +220,8 @@ def download(urls:str|list[str], # the file's URL, or several tried in order (mi
             ) -> Path:
     "The cached file `fname`, downloaded from the first of `urls` that gives it with the right hash."
     urls = [urls] if isinstance(urls, str) else list(urls)
-    if not urls or not all(isinstance(u, str) and u for u in urls): raise ValueError(f"urls: expected a URL or a list of URLs, got {urls!r}")
+    if not urls or not all(isinstance(u, str) and u for u in urls):
+        raise ValueError(f"urls: expected a URL or a list of URLs, got {urls!r}")
     fname = fname or urls[0].split('?')[0].rstrip('/').rsplit('/', 1)[-1]
     path = Path(cache if cache is not None else cache_dir()).expanduser()/fname
     _check_hex(sha256)
@@ -183,7 +230,8 @@ def download(urls:str|list[str], # the file's URL, or several tried in order (mi
         if bad is None: return path
         path.unlink(); print(f"download: deleted the cached {path} ({bad}); fetching it again", file=sys.stderr)
     hand = f"download it yourself and put it at {path}" + (f" (its sha256 starts with {sha256})" if sha256 else '')
-    if not fetch: raise FileNotFoundError(f"{fname}: not in the cache at {path}; pass download=True to fetch it (needs internet) or {hand}")
+    if not fetch: raise FileNotFoundError(f"{fname}: not in the cache at {path}; pass download=True to fetch it "
+                                          f"(needs internet) or {hand}")
     path.parent.mkdir(parents=True, exist_ok=True)
     part, tried = path.with_name(path.name + '.part'), []
     for url in urls:

@@ -16,7 +16,7 @@ __all__ = ['AKT_LAMBDA', 'residual_branch_ends', 'FeatureRecorder', 'spatial_att
            'l2_channel_attention', 'check_feature_lists', 'akt_terms', 'akt_loss', 'gdfq_q_loss', 'entropy',
            'adadfq_logit_loss', 'feature_alignment_loss', 'hast_q_loss']
 
-# %% ../nbs/shared/04_distill.ipynb #5fdd642e
+# %% ../nbs/shared/04_distill.ipynb #f406ef25
 def _branch_end_table():
     "Block type -> name of the module whose output ends its residual branch."
     table = {BasicBlock: 'bn2'}
@@ -26,12 +26,15 @@ def _branch_end_table():
     except ImportError: pass
     return table
 
+# %% ../nbs/shared/04_distill.ipynb #4dec505f
 def residual_branch_ends(model:nn.Module, # a residual network (FP or quantized copy)
                         ) -> list[tuple[str, nn.Module]]:
     "The `(name, module)` whose output is each residual branch's output (before the add), in model order."
-    if not isinstance(model, nn.Module): raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     table, out = _branch_end_table(), []
-    by_name = {'BasicBlock': 'bn2', 'Bottleneck': 'bn3'}  # fallback: same-named blocks of other libraries (or a reloaded module)
+    # fallback: same-named blocks of other libraries (or of a reloaded module)
+    by_name = {'BasicBlock': 'bn2', 'Bottleneck': 'bn3'}
     for name, m in model.named_modules():
         attr = next((a for cls, a in table.items() if isinstance(m, cls)), None)
         if attr is None and isinstance(getattr(m, by_name.get(type(m).__name__, ''), None), nn.BatchNorm2d):
@@ -79,29 +82,33 @@ class FeatureRecorder:
     def __len__(self): return len(self.features)
     def __repr__(self): return f"FeatureRecorder({len(self.modules)} modules, {len(self.features)} features recorded)"
 
-# %% ../nbs/shared/04_distill.ipynb #2598b722
+# %% ../nbs/shared/04_distill.ipynb #c15cf2c7
 def spatial_attention(f:torch.Tensor, # features (B, C, H, W)
                       eps:float=1e-12, # guards the division of an all-zero map
                      ) -> torch.Tensor:
     "AKT's spatial attention: mean over channels of F^2, flattened to (B, H*W) and L2-normalised."
     return F.normalize(f.pow(2).mean(1).flatten(1), p=2, dim=1, eps=eps)
 
+# %% ../nbs/shared/04_distill.ipynb #a160b24b
 def channel_energy(f:torch.Tensor) -> torch.Tensor:
     "Mean over positions of F^2: (B, C)."
     return f.pow(2).mean((2, 3))
 
+# %% ../nbs/shared/04_distill.ipynb #744fae8b
 def channel_attention(f:torch.Tensor # features (B, C, H, W)
                      ) -> torch.Tensor:
     "AKT's channel attention: softmax over channels of the mean over positions of F^2, (B, C)."
     return channel_energy(f).softmax(1)
 
+# %% ../nbs/shared/04_distill.ipynb #ffc0315b
 def l2_channel_attention(f:torch.Tensor, eps:float=1e-12) -> torch.Tensor:
     "HAST's channel map: the mean over positions of F^2, L2-normalised over channels, (B, C)."
     return F.normalize(channel_energy(f), p=2, dim=1, eps=eps)
 
-# %% ../nbs/shared/04_distill.ipynb #85186764
+# %% ../nbs/shared/04_distill.ipynb #1a862f40
 AKT_LAMBDA = {'paper': 1000.0, 'reference': 1000.0}
 
+# %% ../nbs/shared/04_distill.ipynb #7f6b4426
 def check_feature_lists(teacher_feats, student_feats):
     "Raise a `ValueError` unless the two lists are non-empty, equally long and shaped alike layer by layer."
     if teacher_feats is None or len(teacher_feats) == 0:
@@ -117,24 +124,27 @@ def check_feature_lists(teacher_feats, student_feats):
             raise ValueError(f"teacher_feats[{i}], student_feats[{i}]: expected equal (B, C, H, W) shapes, got "
                              f"{tuple(t.shape)} and {tuple(s.shape)}")
 
+# %% ../nbs/shared/04_distill.ipynb #199dfd35
 def _kl_rows(p, q, eps=1e-12):
     "Per-row sum of p*log(p/q) for non-negative rows (0*log 0 = 0); (B,)."
     return (torch.xlogy(p, p) - p * torch.log(q.clamp_min(eps))).sum(1)
 
+# %% ../nbs/shared/04_distill.ipynb #1def7680
 def _kl_logits(a_t, a_q, T):
     "Per-row KL(softmax(a_t/T) || softmax(a_q/T)); (B,)."
     lp, lq = F.log_softmax(a_t / T, 1), F.log_softmax(a_q / T, 1)
     return (lp.exp() * (lp - lq)).sum(1)
 
-# %% ../nbs/shared/04_distill.ipynb #2e3b84b4
+# %% ../nbs/shared/04_distill.ipynb #0f26e5d6
 def akt_terms(teacher_feats:list, # FP features, one (B,C,H,W) per layer (detached inside)
               student_feats:list, # Q features, same shapes
               form:str='reference', # 'reference' (released code) or 'paper'
               temperature:float=8.0, # softmax temperature of the reference form (and of spatial_kl='softmax')
-              spatial_kl:str='sum1', # paper form: how KL is taken over the L2-normalised spatial map: 'sum1', 'raw', 'softmax'
+              spatial_kl:str='sum1', # paper form: KL over the L2-normalised spatial map as 'sum1', 'raw' or 'softmax'
              ) -> tuple[torch.Tensor, torch.Tensor]:
     "Per-layer spatial and channel KL terms of AKT, `(spatial, channel)`, each of shape (N,), before lambda."
-    check_choice('form', form, ['reference', 'paper']); check_choice('spatial_kl', spatial_kl, ['sum1', 'raw', 'softmax'])
+    check_choice('form', form, ['reference', 'paper'])
+    check_choice('spatial_kl', spatial_kl, ['sum1', 'raw', 'softmax'])
     check_feature_lists(teacher_feats, student_feats)
     sp, ch = [], []
     for t, q in zip(teacher_feats, student_feats):
@@ -146,7 +156,7 @@ def akt_terms(teacher_feats:list, # FP features, one (B,C,H,W) per layer (detach
         else:
             st, sq = t.pow(2).mean(1).flatten(1), q.pow(2).mean(1).flatten(1)
             if spatial_kl == 'sum1':
-                k = _kl_rows(st / st.sum(1, keepdim=True).clamp_min(1e-12), sq / sq.sum(1, keepdim=True).clamp_min(1e-12))
+                k = _kl_rows(*(s / s.sum(1, keepdim=True).clamp_min(1e-12) for s in (st, sq)))
             elif spatial_kl == 'raw': k = _kl_rows(spatial_attention(t), spatial_attention(q))
             else: k = _kl_logits(spatial_attention(t), spatial_attention(q), temperature)
             sp.append(k.mean())
@@ -154,14 +164,15 @@ def akt_terms(teacher_feats:list, # FP features, one (B,C,H,W) per layer (detach
             ch.append(_kl_logits(channel_energy(t), channel_energy(q), 1.0).mean())
     return torch.stack(sp), torch.stack(ch)
 
+# %% ../nbs/shared/04_distill.ipynb #bd2ac2d7
 def akt_loss(teacher_feats:list, # FP features, one (B,C,H,W) per layer (detached inside)
              student_feats:list, # Q features, same shapes
-             form:str='reference', # 'reference': softmax(A/T), KL summed, layers summed; 'paper': KL batch-mean, 1/N over layers
+             form:str='reference', # 'reference': softmax(A/T), sums; 'paper': batch-mean KL, mean over layers
              lam:float|None=None, # lambda; None: `AKT_LAMBDA[form]` (1000)
              temperature:float=8.0, # the reference form's softmax temperature
              alpha:float=0.5, # paper form: weight of L_RFD against `logit_loss`
-             logit_loss:torch.Tensor|None=None, # the logit loss to combine with (paper: alpha-mix; reference: plain sum)
-             spatial_kl:str='sum1', # paper form: KL over the spatial map renormalised to sum 1 ('sum1'), as is ('raw'), or 'softmax'
+             logit_loss:torch.Tensor|None=None, # logit loss to combine with (paper: alpha-mix; reference: plain sum)
+             spatial_kl:str='sum1', # paper form: spatial KL on the map made to sum 1 ('sum1'), as is ('raw'), 'softmax'
             ) -> torch.Tensor:
     "AKT's refined feature distillation loss L_RFD (and, with `logit_loss`, the total L_AKT): a scalar."
     lam = AKT_LAMBDA[check_choice('form', form, ['reference', 'paper'])] if lam is None else check_range('lam', lam, 0)
@@ -173,13 +184,14 @@ def akt_loss(teacher_feats:list, # FP features, one (B,C,H,W) per layer (detache
     rfd = lam * (sp + ch).mean()
     return rfd if logit_loss is None else alpha * rfd + (1 - alpha) * logit_loss
 
-# %% ../nbs/shared/04_distill.ipynb #309fafbe
+# %% ../nbs/shared/04_distill.ipynb #0dbd4227
 def _kl_soft(zt, zq, T, reduction):
     "KL(softmax(zt/T) || softmax(zq/T)) with torch's `reduction` ('mean' over elements, 'batchmean', 'sum')."
     lp, lq = F.log_softmax(zt.detach() / T, 1), F.log_softmax(zq / T, 1)
     kl = lp.exp() * (lp - lq)
     return kl.mean() if reduction == 'mean' else kl.sum() / (zt.shape[0] if reduction == 'batchmean' else 1)
 
+# %% ../nbs/shared/04_distill.ipynb #2baa9e51
 def gdfq_q_loss(zt:torch.Tensor, # FP teacher logits (B, C) (detached inside)
                 zq:torch.Tensor, # Q student logits (B, C)
                 y:torch.Tensor, # labels the generator was asked for (B,)
@@ -189,10 +201,12 @@ def gdfq_q_loss(zt:torch.Tensor, # FP teacher logits (B, C) (detached inside)
     "GDFQ's Q loss: T^2 * KL(softmax(zt/T) || softmax(zq/T)) (mean over B*C elements) + CE(zq, y)."
     return T * T * _kl_soft(zt, zq, T, 'mean') + ce_weight * F.cross_entropy(zq, y)
 
+# %% ../nbs/shared/04_distill.ipynb #cbe44e43
 def entropy(p:torch.Tensor, dim:int=1) -> torch.Tensor:
     "Shannon entropy (nats) of the probability rows of `p` (0 log 0 = 0)."
     return -torch.xlogy(p, p).sum(dim)
 
+# %% ../nbs/shared/04_distill.ipynb #471d5104
 def adadfq_logit_loss(zt:torch.Tensor, # FP teacher logits (B, C) (detached inside)
                       zq:torch.Tensor, # Q student logits (B, C)
                       T:float=20.0, # temperature
@@ -200,6 +214,7 @@ def adadfq_logit_loss(zt:torch.Tensor, # FP teacher logits (B, C) (detached insi
     "AdaDFQ/AKT code's logit loss: -T^2 * mean_b entropy(softmax((zt - zq)/T)); minimum -T^2 log C at zq = zt + const."
     return -T * T * entropy(F.softmax((zt.detach() - zq) / T, 1)).mean()
 
+# %% ../nbs/shared/04_distill.ipynb #95c60a62
 def feature_alignment_loss(teacher_feats:list, # FP features (detached inside)
                            student_feats:list, # Q features, same shapes
                           ) -> torch.Tensor:
@@ -208,6 +223,7 @@ def feature_alignment_loss(teacher_feats:list, # FP features (detached inside)
     return sum((l2_channel_attention(q) - l2_channel_attention(t.detach())).pow(2).mean()
                for t, q in zip(teacher_feats, student_feats))
 
+# %% ../nbs/shared/04_distill.ipynb #6baec5a8
 def hast_q_loss(zt:torch.Tensor, # FP teacher logits (detached inside)
                 zq:torch.Tensor, # Q student logits
                 teacher_feats:list, # FP features for the alignment term
@@ -217,4 +233,5 @@ def hast_q_loss(zt:torch.Tensor, # FP teacher logits (detached inside)
                 fa_weight:float=1000.0, # weight of the feature alignment
                ) -> torch.Tensor:
     "HAST's Q loss: kl_weight * KL_batchmean(T) + fa_weight * feature_alignment_loss."
-    return kl_weight * _kl_soft(zt, zq, T, 'batchmean') + fa_weight * feature_alignment_loss(teacher_feats, student_feats)
+    kl_term = _kl_soft(zt, zq, T, 'batchmean')
+    return kl_weight * kl_term + fa_weight * feature_alignment_loss(teacher_feats, student_feats)

@@ -2,7 +2,8 @@
 
 The pages come from `tools/build_docs.py` (nbdev pre-processing, then nbconvert HTML into `_docs_offline/`); a build
 is reused when it is newer than every notebook and library module, else made again. Each page is loaded in headless Chromium (Debian's
-`chromium`; skipped, saying so, when no Chromium is installed): the DOM as the browser sees it after loading tells
+`chromium`; without it the test fails, saying what to install, as `make docs-test` does first with
+`tools/browser_check.py`): the DOM as the browser sees it after loading tells
 how many embedded figures there are and how many decoded, and a screenshot of the page goes to `.screenshots/<page>.png` (git-ignored; 1280x4000, the top of the page). Install Chromium with `apt-get install -y chromium`, or
 point `$CHROMIUM` at a Chrome/Chromium binary.
 """
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 docs_build = pytest.mark.skipif(not os.environ.get('AKT_VPC_DOCS'), reason='docs build + browser test: set AKT_VPC_DOCS=1 (make docs-test)')
 sys.path.insert(0, str(ROOT/'tools'))
 import build_docs  # noqa: E402
+import browser_check  # noqa: E402
+from browser_check import chromium  # noqa: E402,F401  (test_widgets_browser imports it from here)
 
 SHOTS = ROOT/'.screenshots'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
@@ -29,12 +32,6 @@ PROBE = """<script>window.addEventListener('load', () => {
   document.body.setAttribute('data-img-total', figs.length);   // embedded figures (badges from the web cannot load offline)
   document.body.setAttribute('data-img-ok', figs.filter(i => i.complete && i.naturalWidth > 0).length);
 });</script>"""
-
-
-def chromium() -> str|None:
-    "A Chromium/Chrome binary: `$CHROMIUM`, else the first of the usual names on the PATH."
-    cands = [os.environ.get('CHROMIUM'), 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']
-    return next((shutil.which(c) for c in cands if c and shutil.which(c)), None)
 
 
 NOTEBOOKS = build_docs.doc_notebooks()
@@ -72,7 +69,7 @@ FIGURES = {
     '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16b_ascnet_train.ipynb': 1,
     '20a_zsq_plots.ipynb': 3, '20b_vad_plots.ipynb': 1, '21_widgets.ipynb': 3, 'index.ipynb': 2,
     'zsq_akt_cifar.ipynb': 2, 'vpc_benchmark.ipynb': 1, '01d_learned_quant.ipynb': 1, '05c_reconstruct.ipynb': 1, '05d_reconstruct_run.ipynb': 2,
-    '10b_datasets.ipynb': 1, '13c_scoring.ipynb': 1,
+    '10b_datasets.ipynb': 1, '13c_scoring.ipynb': 1, '11a_yolox.ipynb': 1,
 }
 
 
@@ -130,7 +127,7 @@ def load(browser:str, page:Path, shot:Path) -> str:
 def test_page(site, rel):
     "The page loads in Chromium, shows every figure of its notebook (decoded), and has no error output."
     browser = chromium()
-    if browser is None: pytest.skip('no Chromium found: apt-get install -y chromium (or set $CHROMIUM)')
+    if browser is None: pytest.fail('no Chromium found: apt-get install -y chromium (or set $CHROMIUM)')
     pages, errors = site
     if rel.with_suffix('.html') not in pages: pytest.fail(f'{rel}: no page (pre-processing failed: {errors.get(str(rel), "?").strip()[:400]})')
     page = pages[rel.with_suffix('.html')]
@@ -156,6 +153,19 @@ def test_page(site, rel):
 
 # The VAD half runs without the quantization half: its plotting module imports none of these.
 ZSQ_HALF = ('distill', 'data', 'quant', 'zsq', 'zsq_config', 'synth', 'models', 'gradnorms', 'zsq_plots')
+
+
+def test_browser_check_says_what_to_install(tmp_path):
+    "Without Chromium, `tools/browser_check.py` (run first by `make docs-test`) fails, naming what to install."
+    env = {k: v for k, v in os.environ.items() if k != 'CHROMIUM'}
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'browser_check.py')], capture_output=True, text=True,
+                       env={**env, 'PATH': str(tmp_path)})          # an empty PATH: no Chromium on it
+    assert r.returncode == 1 and 'apt-get install -y chromium' in r.stderr, (r.returncode, r.stderr)
+    fake = tmp_path/'chromium'; fake.write_text('#!/bin/sh\n'); fake.chmod(0o755)
+    r = subprocess.run([sys.executable, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); import browser_check; '
+                        'print(browser_check.chromium())', str(ROOT/'tools')], capture_output=True, text=True,
+                       env={**env, 'PATH': str(tmp_path)})
+    assert r.stdout.strip() == str(fake), r.stdout     # found on the PATH
 
 
 def test_vad_plots_import_no_zsq_half():

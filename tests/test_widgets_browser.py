@@ -8,9 +8,10 @@ no browser download), opens it and runs every cell from the Run menu. Then one c
 menu) and the explorer's figure on screen must change: screenshots before and after go to `.screenshots/widgets/`
 (git-ignored) and their pixels are compared. No error text may appear in any output of the page.
 
-Run with `make widgets-browser-test` (also part of `make docs-test`). Skipped, saying why, without
-`AKT_VPC_BROWSER=1` or `AKT_VPC_DOCS=1`, or when Chromium (`apt-get install -y chromium`), Playwright
-(`pip install playwright`) or JupyterLab is missing.
+Run with `make widgets-browser-test` (also part of `make docs-test`). Skipped without `AKT_VPC_BROWSER=1` or
+`AKT_VPC_DOCS=1`; with them, it fails, saying what to install, when Chromium (`apt-get install -y chromium`),
+Playwright (`pip install playwright`) or JupyterLab is missing (the make targets check that first, with
+`tools/browser_check.py`).
 """
 import os, secrets, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
@@ -77,7 +78,7 @@ def wait_http(url:str, proc, timeout:float=120):
 def lab(tmp_path_factory):
     "A JupyterLab server on localhost serving the runnable copy: (url of the notebook, token)."
     try: import jupyterlab  # noqa: F401
-    except ImportError: pytest.skip('JupyterLab is not installed: pip install jupyterlab')
+    except ImportError: pytest.fail('JupyterLab is not installed: pip install jupyterlab')
     root = tmp_path_factory.mktemp('lab')
     n_cells = runnable_copy(root)
     lab_settings(root/'.settings')
@@ -147,9 +148,9 @@ def move(page, vbox, label:str, kind:str):
 def test_explorers_live_in_chromium(lab):
     "Every explorer redraws its figure on screen when one of its controls moves, with no error output in the page."
     browser = chromium()
-    if browser is None: pytest.skip('no Chromium found: apt-get install -y chromium (or set $CHROMIUM)')
+    if browser is None: pytest.fail('no Chromium found: apt-get install -y chromium (or set $CHROMIUM)')
     try: from playwright.sync_api import sync_playwright
-    except ImportError: pytest.skip('Playwright is not installed: pip install playwright (the system Chromium is used; no browser download)')
+    except ImportError: pytest.fail('Playwright is not installed: pip install playwright (it drives the system Chromium)')
     SHOTS.mkdir(parents=True, exist_ok=True)
     page_errors = []
     with sync_playwright() as p:

@@ -13,6 +13,7 @@ import torch
 import matplotlib.pyplot as plt
 from ..core import peak_memory_mb
 from .datasets import load_dataset
+from .objects import YoloDetector
 from .vpc import VideoPatchCore, VideoScores, BANKS, DEFAULT_BANKS
 from .metrics import evaluate_scores, micro_auc
 from .plots import anomaly_curve
@@ -21,14 +22,15 @@ from .plots import anomaly_curve
 __all__ = ['NORMALISATION', 'UNSCORED_FRAMES', 'VADRun', 'bank_specs', 'label_figures', 'write_run', 'run_vad']
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #2c09fa92
-NORMALISATION = 'z-scores from leave-one-training-video-out frame scores (no test labels)' # how memories are put on one scale
-UNSCORED_FRAMES = 'the last len % T frames of a video take the score of its last clip' # frames no clip starts at
+# how the memories' scores are put on one scale, and what the frames after a video's last clip get
+NORMALISATION = 'z-scores from leave-one-training-video-out frame scores (no test labels)'
+UNSCORED_FRAMES = 'the last len % T frames of a video take the score of its last clip'
 _IF_LABELLED = ('fixed', 'per_bank_micro_auc', 'videos', 'out_dir') # left out of `to_dict` when None
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #3f84cb0a
 @dataclass
 class VADRun:
-    "What `run_vad` gives back: sizes, settings, timings, the model and its scores, and the AUCs where there are labels."
+    "What `run_vad` gives back: sizes, settings, timings, the model, its scores, and the AUCs where there are labels."
     dataset:str # the data set's name
     n_train_videos:int # normal training videos the memories were built from
     n_test_videos:int # test videos scored
@@ -122,6 +124,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
     vpc = VideoPatchCore(banks=bank_specs(banks, ratios), detector=detector, encoder=encoder, weights=weights,
                          device=device, **given)
     vpc.encoder  # built now when a memory needs it: a bad checkpoint stops the call before any long work
+    if isinstance(vpc.extractor.detector, YoloDetector): vpc.extractor.detector.model   # its weights, loaded now too
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
     t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0

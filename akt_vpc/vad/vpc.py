@@ -6,11 +6,12 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
+import os
 import numpy as np
 import torch
 from ..core import check_choice, check_range, progress, shared_file, pick_device
 from .video import Video, clip_starts, frame_scores
-from .objects import MotionDetector, YoloDetector, ClipObjects, square_boxes
+from .objects import MotionDetector, ClipObjects, square_boxes, DETECTORS, make_detector
 from .encoders import CifarResNetEncoder, TorchvisionEncoder
 from .clip_rn101 import ClipRN101Encoder
 from .memory import save_banks, load_banks
@@ -20,8 +21,9 @@ from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
-           'FORMAT', 'make_encoder', 'make_detector', 'make_banks', 'VideoFeatures', 'merge_features',
-           'FeatureExtractor', 'VideoScores', 'VideoPatchCore', 'check_saved']
+           'FORMAT', 'make_encoder', 'detector_spec', 'make_banks', 'VideoFeatures', 'merge_features', 'middle_objects',
+           'FeatureExtractor', 'VideoScores', 'check_saved', 'read_saved', 'ModelFile', 'FeatureScoring',
+           'VideoPatchCore']
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>', 'ascnet:<checkpoint>')
@@ -53,12 +55,17 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
         return ASCNetEncoder.from_checkpoint(name.split(':', 1)[1])
     raise ValueError(f"encoder: expected one of {list(ENCODERS)}, got {name!r}")
 
-def make_detector(name:str='motion', # 'motion' (static camera, offline) or 'yolov5' (downloads; Colab)
-                  **kwargs, # passed to `MotionDetector` / `YoloDetector`
-                 ):
-    "A detector from its name."
-    check_choice('detector', name, ['motion', 'yolov5'])
-    return MotionDetector(**kwargs) if name == 'motion' else YoloDetector(**kwargs)
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #938a80b0
+def detector_spec(detector, # a name of `DETECTORS`, a (name, settings) pair, or a detector object
+                  device=None, # where it runs (None: where it is)
+                 ) -> tuple:
+    "(name, settings, object) of a detector: its registered name and the settings that rebuild it."
+    if isinstance(detector, str): detector = (detector, {})
+    if isinstance(detector, (tuple, list)): name, opts = detector; det = make_detector(name, **opts)
+    else: det, name = detector, next((k for k, c in DETECTORS.items() if type(detector) is c), type(detector).__name__)
+    if device is not None and hasattr(det, 'to'): det.to(device)
+    elif device is not None and hasattr(det, 'device'): det.device = device
+    return name, (det.config() if hasattr(det, 'config') else {}), det
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #1e5e08c8
 BANKS = {b.name: b for b in (SpatialBank, TemporalBank, HighlevelBank, MotionBank, FlowGridBank, AppearanceBank, ShapeBank, HogBank)}
@@ -86,20 +93,37 @@ class VideoFeatures:
     n_frames:int
     clips:dict = field(default_factory=dict) # bank name -> list over clips of tensors
 
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #8e5a59e9
 def merge_features(feats:list, # `VideoFeatures` of some videos
                    other:list, # `VideoFeatures` of the same videos, in the same order (other memories or settings)
                    banks, # the memories taken from `other`
                   ) -> list[VideoFeatures]:
     "`feats` with the clips of `banks` taken from `other`."
     if len(feats) != len(other) or any(a.name != b.name for a, b in zip(feats, other)):
-        raise ValueError(f"other: expected the features of the same {len(feats)} videos in the same order, got {[b.name for b in other][:4]}...")
+        raise ValueError(f"other: expected the features of the same {len(feats)} videos in the same order, "
+                         f"got {[b.name for b in other][:4]}...")
     return [VideoFeatures(a.name, a.n_frames, {**a.clips, **{k: b.clips[k] for k in banks}}) for a, b in zip(feats, other)]
 
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #aed45083
+def middle_objects(detector, # a detector (`akt_vpc.vad.objects`)
+                   clip:Clip, # the clip
+                   start:int, # its first frame in the video
+                   background, # the motion detector's background, or None
+                   f:float=1.0, # box enlargement of the square boxes
+                  ) -> ClipObjects:
+    "The objects of the clip's middle frame: tight boxes, their pixels (motion detector) and square boxes."
+    m = clip.middle
+    if isinstance(detector, MotionDetector): boxes, lab = detector.detect(clip.gray[m], background)
+    else: boxes, lab = detector.detect(clip.frames[m])[0], None
+    masks = [None if lab is None else lab == i + 1 for i in range(len(boxes))]
+    return ClipObjects(int(start), boxes, square_boxes(boxes, clip.frames.shape[1:3], f), masks)
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #0dc8cf0a
 class FeatureExtractor:
-    "Detector, encoder and device, and the clip loop: each frame of a clip decoded once, each memory's vectors per clip."
+    "Detector, encoder, device and the clip loop: each clip's frames decoded once, each memory's vectors per clip."
     def __init__(self, banks:list, # `Bank` objects
-                 detector='motion', # 'motion', 'yolov5', or a detector object
-                 encoder='cifar-resnet20', # a name of `ENCODERS` or a `FeatureEncoder`; built on first use, only if a memory needs it
+                 detector='motion', # see `detector_spec`: a name, (name, settings), or a detector object
+                 encoder='cifar-resnet20', # a name of `ENCODERS` or a `FeatureEncoder` (built on first use, if needed)
                  T:int=5, # clip length (frames)
                  f:float=1.0, # box enlargement of the square boxes
                  device='auto', # where the encoder and the detector run ('auto': cuda when available)
@@ -107,43 +131,33 @@ class FeatureExtractor:
         self.banks, self.f, self.device = list(banks), check_range('f', f, 0.5, None), pick_device(device)
         self.T = check_range('T', T, max(b.min_T for b in self.banks), None, int)
         self.needs = {n for b in self.banks for n in b.needs}
-        self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
-        self.detector = make_detector(detector) if isinstance(detector, str) else detector
-        if hasattr(self.detector, 'to'): self.detector.to(self.device)
-        elif hasattr(self.detector, 'device'): self.detector.device = self.device
+        self.detector_name, self.detector_options, self.detector = detector_spec(detector, self.device)
         self.encoder_name = encoder if isinstance(encoder, str) else type(encoder).__name__
         self._encoder = None if isinstance(encoder, str) else encoder.to(self.device)
-
     @property
-    def encoder(self):
-        "The encoder (None when no memory needs one), built and moved to `device` on first use."
+    def encoder(self): # the encoder (None when no memory needs one), built and moved to `device` on first use
         if 'encoder' not in self.needs: return None
         if self._encoder is None: self._encoder = make_encoder(self.encoder_name).to(self.device)
         return self._encoder
-
-    def objects(self, clip:Clip, start:int, background) -> ClipObjects:
-        "The objects of the clip's middle frame."
-        m = clip.middle
-        if isinstance(self.detector, MotionDetector): boxes, lab = self.detector.detect(clip.gray[m], background)
-        else: boxes, lab = self.detector.detect(clip.frames[m])[0], None
-        masks = [None if lab is None else lab == i + 1 for i in range(len(boxes))]
-        return ClipObjects(int(start), boxes, square_boxes(boxes, clip.frames.shape[1:3], self.f), masks)
-
-    def features(self, video:Video) -> VideoFeatures:
+    @property
+    def needs_background(self) -> bool: return 'objects' in self.needs and isinstance(self.detector, MotionDetector)
+    def features(self, video:Video, # the video
+                 background:np.ndarray|None=None, # the motion detector's background (None: the video's own)
+                ) -> VideoFeatures:
         "Every memory's vectors of every clip of `video`."
         enc = self.encoder
-        bg = self.detector.background(video) if 'objects' in self.needs and isinstance(self.detector, MotionDetector) else None
+        bg = (self.detector.background(video) if background is None else background) if self.needs_background else None
         out = VideoFeatures(video.name, len(video), {b.name: [] for b in self.banks})
         for s in clip_starts(len(video), self.T):
             clip = Clip(video.load(start=s, stop=s + self.T), None, enc, background=bg)
-            if 'objects' in self.needs: clip.objects = self.objects(clip, s, bg)
+            if 'objects' in self.needs: clip.objects = middle_objects(self.detector, clip, s, bg, self.f)
             for b in self.banks: out.clips[b.name].append(b.extract(clip))
         return out
-
-    def key(self) -> dict:
-        "What the features depend on (JSON): the memories' and the extractor's settings."
-        det = self.detector.__dict__ if isinstance(self.detector, MotionDetector) else self.detector_name
-        return dict(banks={b.name: [type(b).__name__, b.config()] for b in self.banks}, T=self.T, f=self.f, detector=det, encoder=self.encoder_name)
+    def key(self) -> dict: # what the features depend on (JSON): the memories' and the extractor's settings
+        det = self.detector.__dict__ if isinstance(self.detector, MotionDetector) else [self.detector_name,
+                                                                                         self.detector_options]
+        banks = {b.name: [type(b).__name__, b.config()] for b in self.banks}
+        return dict(banks=banks, T=self.T, f=self.f, detector=det, encoder=self.encoder_name)
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #7186d145
 @dataclass
@@ -157,47 +171,115 @@ class VideoScores:
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #5f2403d7
 FORMAT = 'akt_vpc.vpc/2' # the layout of saved models
 
-class VideoPatchCore:
-    "Training-free video anomaly detection: memories of normal clips, scored by nearest-memory distances, fused without labels."
+def check_saved(meta:dict, path) -> None:
+    "A `ValueError` that says how to refit when `meta` is not from a model saved in `FORMAT`."
+    if meta.get('format') == FORMAT: return
+    c = meta.get('config', {})
+    kept = dict(motion_entries='hist_p90_height', motion_scaling='group', motion_mask='middle', object_fusion=False)
+    gone = {k: c[k] for k, keep in kept.items() if k in c and c[k] != keep}
+    call = (f"VideoPatchCore(banks={tuple(c.get('banks', DEFAULT_BANKS))}, T={c.get('T', 5)}, "
+            f"encoder={c.get('encoder', 'cifar-resnet20')!r}, sigma={c.get('sigma', 3.)})")
+    fmt = meta.get('format', 'before ' + FORMAT)
+    raise ValueError(f"path: {path} was saved by an earlier VideoPatchCore (format {fmt!r}) "
+                     "and cannot be loaded. "
+                     + (f"Its options {gone} left the library (bench/vpc_variants.py keeps them). " if gone else '')
+                     + f"Refit it on the training videos: {call}.fit(train_videos).save(path)")
+
+def read_saved(path, # a file written by `VideoPatchCore.save`
+              ) -> tuple[dict, dict]:
+    "The memories and the metadata of a saved model; a `ValueError` naming `path` when the file is not one."
+    try: memories, meta = load_banks(path)
+    except FileNotFoundError: raise
+    except Exception as e:
+        why = f"{type(e).__name__}: {str(e)[:120]}"
+        raise ValueError(f"path: {path} is not a fitted VideoPatchCore model ({why})") from None
+    check_saved(meta, path)
+    return memories, meta
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #aafc21a4
+class ModelFile:
+    "A fitted `VideoPatchCore` as one file: its settings (`config`), `save` (the whole file or nothing) and `load`."
+    def config(self) -> dict:
+        "The settings that rebuild this model (JSON): each memory's own, then the extractor's, scorer's and fusion's."
+        x, s = self.extractor, self.scorer
+        return dict(banks={b.name: b.config() for b in self.banks}, T=x.T, detector=x.detector_name,
+                    detector_options=x.detector_options, encoder=x.encoder_name, sigma=s.sigma,
+                    weights=self.fusion.weights, power_n=s.power_n, f=x.f, baseline=self.baseline.config())
+
+    def save(self, path) -> Path:
+        "Save the memories, their fitted state, the normalisation and the settings to one safetensors file."
+        if not self.fusion.norm: raise ValueError("VideoPatchCore: nothing to save before fit(...)")
+        meta = dict(format=FORMAT, config=self.config(), norm=self.fusion.norm,
+                    state={b.name: b.state() for b in self.banks}, videos={b.name: b.videos for b in self.banks})
+        path = Path(path); part = path.with_name(path.name + '.part')  # written whole, then renamed: never half a file
+        try: save_banks({b.name: b.memory for b in self.banks}, part, meta); os.replace(part, path)
+        finally: part.unlink(missing_ok=True)
+        return path
+
+    @classmethod
+    def load(cls, path, # a file written by `save`
+             detector=None, encoder=None, # objects (or names) replacing those named in the file
+             device='auto', # where the encoder and detector run
+             detector_file=None, # the file of a detector that reads one (the ONNX file of 'yolox')
+            ):
+        "A fitted model from `save` (the encoder is built only when features are extracted)."
+        memories, meta = read_saved(path)
+        cfg = dict(meta['config']); banks = []
+        b = dict(cfg.pop('baseline')); cfg['baseline'] = BASELINES[b.pop('kind')](**b)
+        for name, c in cfg.pop('banks').items():
+            if name not in BANKS:
+                raise ValueError(f"path: {path} holds the memory {name!r}, which is not in akt_vpc.vad.vpc.BANKS")
+            b = BANKS[name](**c).load_state(meta['state'][name])
+            b.memory, b.videos = memories[name], meta['videos'][name]; banks.append(b)
+        opts = {**cfg.pop('detector_options', {}), **({} if detector_file is None else {'path': detector_file})}
+        m = cls(banks, **{**cfg, 'detector': detector or (cfg['detector'], opts), 'encoder': encoder or cfg['encoder'],
+                          'device': device})
+        m.fusion.norm = {b: tuple(v) for b, v in meta['norm'].items()}
+        return m
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #4d91299d
+class FeatureScoring:
+    "Fitting and scoring a `VideoPatchCore` from precomputed `VideoFeatures` (designs compared without new features)."
+    def fit_features(self, feats:list) -> VideoPatchCore:
+        "`fit` from precomputed `VideoFeatures` of the training videos."
+        self.fusion.fit(self.scorer.fit(feats).loo); return self
+    def score_features(self, feats:VideoFeatures) -> dict:
+        "Per memory the smoothed raw and z-scored frame scores of one video, and the fused score."
+        raw = self.scorer.score(feats); z, fused = self.fusion(raw)
+        return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #636c16cc
+class VideoPatchCore(FeatureScoring, ModelFile):
+    "Training-free video anomaly detection: memories of normal clips, nearest-memory distances, fused without labels."
     def __init__(self, banks=DEFAULT_BANKS, # names of `BANKS` or `Bank` objects
                  T:int=5, # clip length (frames)
-                 detector='motion', # 'motion', 'yolov5', or a detector object
-                 encoder='cifar-resnet20', # a name of `ENCODERS` or a `FeatureEncoder` (built only if a memory needs it)
+                 detector='motion', # see `detector_spec`: a name of `DETECTORS`, (name, settings), or an object
+                 encoder='cifar-resnet20', # a name of `ENCODERS` or a `FeatureEncoder` (built only when needed)
                  sigma:float=3., # Gaussian smoothing of frame scores, frames
                  weights:dict|None=None, # fusion weight per memory (None: equal)
                  power_n:float=1., # clip-score exponent
                  f:float=1.0, # box enlargement of the square boxes
                  device='auto', # where the encoder and detector run ('auto': cuda when available)
-                 baseline:Baseline|None=None, # per-test-video shift of the fused scores (`akt_vpc.vad.scoring`; None: none)
+                 baseline:Baseline|None=None, # per-test-video shift of the fused scores (None: none)
                 ):
         self.banks = make_banks(banks)
         self.baseline = Baseline() if baseline is None else baseline
         self.extractor = FeatureExtractor(self.banks, detector, encoder, T, f, device)
         self.scorer = Scorer(self.banks, T, sigma, power_n)
         self.fusion = Fusion(None if weights is None else {b.name: float(weights.get(b.name, 0.)) for b in self.banks})
-
     @property
     def names(self) -> tuple: return tuple(b.name for b in self.banks)
     @property
     def encoder(self): return self.extractor.encoder
-    def features(self, video:Video) -> VideoFeatures: return self.extractor.features(video)
-
+    def features(self, video:Video, background=None) -> VideoFeatures: return self.extractor.features(video, background)
     def fit(self, train_videos:list, # normal videos (`Video`s) or their `VideoFeatures`
            ) -> VideoPatchCore:
         "Build the memories and the leave-one-video-out normalisation; returns `self`."
         vids = list(train_videos)
-        if len(vids) < 2: raise ValueError(f"train_videos: leave-one-video-out normalisation needs at least 2 training videos, got {len(vids)}")
-        return self.fit_features([v if isinstance(v, VideoFeatures) else self.features(v) for v in progress(vids, desc='features (train)')])
-
-    def fit_features(self, feats:list) -> VideoPatchCore:
-        "`fit` from precomputed `VideoFeatures` of the training videos."
-        self.fusion.fit(self.scorer.fit(feats).loo); return self
-
-    def score_features(self, feats:VideoFeatures) -> dict:
-        "Per memory the smoothed raw and z-scored frame scores of one video, and the fused score."
-        raw = self.scorer.score(feats); z, fused = self.fusion(raw)
-        return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
-
+        if len(vids) < 2:
+            raise ValueError(f"train_videos: leave-one-out normalisation needs >= 2 training videos, got {len(vids)}")
+        return self.fit_features([v if isinstance(v, VideoFeatures) else self.features(v)
+                                  for v in progress(vids, desc='features (train)')])
     def score(self, test_videos:list, # videos to score, or their `VideoFeatures`
              ) -> VideoScores:
         "Frame scores of each video, fused and per memory."
@@ -206,43 +288,3 @@ class VideoPatchCore:
         return VideoScores(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
                            z={b: [r['z'][b] for r in res] for b in self.names},
                            raw={b: [r['raw'][b] for r in res] for b in self.names})
-
-    def config(self) -> dict:
-        "The settings that rebuild this model (JSON): each memory's own, then the extractor's, scorer's and fusion's."
-        x, s = self.extractor, self.scorer
-        return dict(banks={b.name: b.config() for b in self.banks}, T=x.T, detector=x.detector_name, encoder=x.encoder_name,
-                    sigma=s.sigma, weights=self.fusion.weights, power_n=s.power_n, f=x.f, baseline=self.baseline.config())
-
-    def save(self, path) -> Path:
-        "Save the memories, their fitted state, the normalisation and the settings to one safetensors file."
-        if not self.fusion.norm: raise ValueError("VideoPatchCore: nothing to save before fit(...)")
-        meta = dict(format=FORMAT, config=self.config(), norm=self.fusion.norm, state={b.name: b.state() for b in self.banks},
-                    videos={b.name: b.videos for b in self.banks})
-        return save_banks({b.name: b.memory for b in self.banks}, path, meta)
-
-    @classmethod
-    def load(cls, path, # a file written by `save`
-             detector=None, encoder=None, # objects (or names) replacing those named in the file
-             device='auto', # where the encoder and detector run
-            ) -> VideoPatchCore:
-        "A fitted model from `save` (the encoder is built only when features are extracted)."
-        memories, meta = load_banks(path)
-        check_saved(meta, path)
-        cfg = dict(meta['config']); banks = []
-        b = dict(cfg.pop('baseline')); cfg['baseline'] = BASELINES[b.pop('kind')](**b)
-        for name, c in cfg.pop('banks').items():
-            if name not in BANKS: raise ValueError(f"path: {path} holds the memory {name!r}, which is not in akt_vpc.vad.vpc.BANKS: register its class there first")
-            b = BANKS[name](**c).load_state(meta['state'][name]); b.memory, b.videos = memories[name], meta['videos'][name]; banks.append(b)
-        m = cls(banks, **{**cfg, 'detector': detector or cfg['detector'], 'encoder': encoder or cfg['encoder'], 'device': device})
-        m.fusion.norm = {b: tuple(v) for b, v in meta['norm'].items()}
-        return m
-
-def check_saved(meta:dict, path) -> None:
-    "A `ValueError` that says how to refit when `meta` is not from a model saved in `FORMAT`."
-    if meta.get('format') == FORMAT: return
-    c = meta.get('config', {})
-    gone = {k: c[k] for k, keep in dict(motion_entries='hist_p90_height', motion_scaling='group', motion_mask='middle', object_fusion=False).items() if k in c and c[k] != keep}
-    call = f"VideoPatchCore(banks={tuple(c.get('banks', DEFAULT_BANKS))}, T={c.get('T', 5)}, encoder={c.get('encoder', 'cifar-resnet20')!r}, sigma={c.get('sigma', 3.)})"
-    raise ValueError(f"path: {path} was saved by an earlier VideoPatchCore (format {meta.get('format', 'before ' + FORMAT)!r}) and cannot be loaded. "
-                     + (f"Its options {gone} left the library (bench/vpc_variants.py keeps them). " if gone else '')
-                     + f"Refit it on the training videos: {call}.fit(train_videos).save(path)")

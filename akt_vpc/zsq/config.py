@@ -15,17 +15,72 @@ from .quant import check_bits
 # %% auto #0
 __all__ = ['METHODS', 'CALIB_SOURCES', 'LR_SCHEDULES', 'ZSQConfig', 'ZSQResult']
 
-# %% ../../nbs/quantization/05a_config.ipynb #40cf6b9b
+# %% ../../nbs/quantization/05a_config.ipynb #b13c542f
 METHODS = ('gdfq', 'adadfq', 'hast')
 CALIB_SOURCES = ('warmup', 'synthetic', 'bn_matched')
 LR_SCHEDULES = ('constant', 'step', 'cosine')
 
+# %% ../../nbs/quantization/05a_config.ipynb #a29f0edc
+def _check_training(cfg):
+    "Check the bits, method, switches, budget, schedule and device of `cfg`; a `ValueError` names the field."
+    check_bits('w_bits', cfg.w_bits); check_bits('a_bits', cfg.a_bits)
+    if cfg.w_bits == 32 or cfg.a_bits == 32:
+        raise ValueError("w_bits, a_bits: expected 2..8 (zero-shot *quantization*), got 32")
+    check_choice('method', cfg.method, METHODS); check_choice('akt_form', cfg.akt_form, ['reference', 'paper'])
+    for name in ('akt', 'bn_correction', 'grad_norms'):
+        if not isinstance(getattr(cfg, name), bool):
+            raise ValueError(f"{name}: expected True or False, got {getattr(cfg, name)!r}")
+    if cfg.akt_lambda is not None: check_range('akt_lambda', cfg.akt_lambda, 0)
+    check_range('iterations', cfg.iterations, 1, None, int)
+    check_range('warmup_iterations', cfg.warmup_iterations, 0, None, int)
+    check_range('batch_size', cfg.batch_size, 2, None, int)
+    check_range('q_lr', cfg.q_lr, 0); check_range('g_lr', cfg.g_lr, 0)
+    check_choice('lr_schedule', cfg.lr_schedule, LR_SCHEDULES); check_range('lr_step_at', cfg.lr_step_at, 0, 1)
+    check_range('T', cfg.T, 1e-6); check_range('seed', cfg.seed, 0, None, int)
+    pick_device(cfg.device)
+    check_range('eval_every', cfg.eval_every, 0, None, int)
+    check_range('checkpoint_every', cfg.checkpoint_every, 1, None, int)
+
+# %% ../../nbs/quantization/05a_config.ipynb #3f53e645
+def _check_ranges(cfg):
+    "Check the activation-range and synthesis fields of `cfg` (candidates made a tuple); errors name the field."
+    q = cfg.quantile
+    if not (q is None or q == 'auto' or (isinstance(q, float) and 0.5 < q <= 1)):
+        raise ValueError(f"quantile: expected None, 'auto' or a float in (0.5, 1], got {q!r}")
+    cfg.quantile_candidates = tuple(cfg.quantile_candidates)
+    for c in cfg.quantile_candidates:
+        if not (c is None or (isinstance(c, float) and 0.5 < c <= 1)):
+            raise ValueError(f"quantile_candidates: expected None or floats in (0.5, 1], got {c!r}")
+    check_choice('calib_source', cfg.calib_source, CALIB_SOURCES)
+    if q == 'auto' and cfg.calib_source == 'warmup':
+        raise ValueError("quantile: 'auto' needs calib_source 'synthetic' or 'bn_matched' (the warm-up EMA runs once)")
+    if cfg.calib_source == 'warmup' and cfg.warmup_iterations == 0:
+        raise ValueError("warmup_iterations: calib_source 'warmup' needs at least 1 warm-up iteration")
+    for name in ('calib_batches', 'calib_images', 'calib_steps', 'hast_images', 'hast_steps', 'img_size'):
+        check_range(name, getattr(cfg, name), 1, None, int)
+    check_range('difficulty_eps', cfg.difficulty_eps, 0)
+
+# %% ../../nbs/quantization/05a_config.ipynb #7e74bb3b
+class _RunNameAndSchedule:
+    "The run's name and its learning-rate schedule, read off `ZSQConfig`'s fields."
+    @property
+    def tag(self) -> str:
+        "A short name of the run: method, AKT, bits, seed."
+        return f"{self.method}{'+akt' if self.akt else ''}_W{self.w_bits}A{self.a_bits}_s{self.seed}"
+
+    def lr_factor(self, it:int) -> float:
+        "Multiplier of both learning rates at fine-tuning iteration `it` (0-based); 1 during warm-up (`it` < 0)."
+        if it < 0 or self.lr_schedule == 'constant': return 1.0
+        if self.lr_schedule == 'step': return 0.1 if it >= self.lr_step_at * self.iterations else 1.0
+        return 0.5 * (1 + math.cos(math.pi * it / self.iterations))
+
+# %% ../../nbs/quantization/05a_config.ipynb #23238e53
 @dataclass
-class ZSQConfig:
+class ZSQConfig(_RunNameAndSchedule):
     "Every choice of a zero-shot quantization run (validated on creation; errors name the field)."
     w_bits:int=4 # weight bits, 2..8
     a_bits:int=4 # activation bits, 2..8
-    method:str='adadfq' # 'gdfq', 'adadfq' (generator methods) or 'hast' (synthetic set + difficulty promotion); see `akt_vpc.zsq.methods`
+    method:str='adadfq' # 'gdfq', 'adadfq' (generator methods) or 'hast' (a synthetic set); `akt_vpc.zsq.methods`
     akt:bool=True # add AKT's refined feature distillation to the Q loss
     akt_form:str='reference' # 'reference' (released code) or 'paper'
     akt_lambda:float|None=None # lambda of AKT; None: the form's default (1000)
@@ -47,7 +102,7 @@ class ZSQConfig:
     calib_source:str='warmup' # 'warmup' (EMA during warm-up), 'synthetic' (after warm-up), 'bn_matched'
     calib_batches:int=8 # batches that set the ranges for 'synthetic' (and held out for 'auto': half as many)
     calib_images:int=128 # BN-matched images for 'bn_matched'
-    bn_correction:bool=False # after the ranges: move the Q model's BN statistics by the shift measured on `calib_batches` synthetic batches
+    bn_correction:bool=False # after the ranges: shift the Q model's BN statistics as measured on synthetic batches
     calib_steps:int=200 # Adam steps that make the BN-matched images
     hast_images:int=512 # size of the HAST synthetic set
     hast_steps:int=200 # optimisation steps of the HAST synthesis
@@ -55,46 +110,7 @@ class ZSQConfig:
     img_size:int=32 # side of the synthetic images
     grad_norms:bool=False # record per-layer and global gradient norms of the Q model every iteration
 
-    def __post_init__(self):
-        check_bits('w_bits', self.w_bits); check_bits('a_bits', self.a_bits)
-        if self.w_bits == 32 or self.a_bits == 32: raise ValueError("w_bits, a_bits: expected 2..8 (zero-shot *quantization*), got 32")
-        check_choice('method', self.method, METHODS); check_choice('akt_form', self.akt_form, ['reference', 'paper'])
-        for name in ('akt', 'bn_correction', 'grad_norms'):
-            if not isinstance(getattr(self, name), bool): raise ValueError(f"{name}: expected True or False, got {getattr(self, name)!r}")
-        if self.akt_lambda is not None: check_range('akt_lambda', self.akt_lambda, 0)
-        check_range('iterations', self.iterations, 1, None, int); check_range('warmup_iterations', self.warmup_iterations, 0, None, int)
-        check_range('batch_size', self.batch_size, 2, None, int)
-        check_range('q_lr', self.q_lr, 0); check_range('g_lr', self.g_lr, 0)
-        check_choice('lr_schedule', self.lr_schedule, LR_SCHEDULES); check_range('lr_step_at', self.lr_step_at, 0, 1)
-        check_range('T', self.T, 1e-6); check_range('seed', self.seed, 0, None, int)
-        pick_device(self.device)
-        check_range('eval_every', self.eval_every, 0, None, int); check_range('checkpoint_every', self.checkpoint_every, 1, None, int)
-        q = self.quantile
-        if not (q is None or q == 'auto' or (isinstance(q, float) and 0.5 < q <= 1)):
-            raise ValueError(f"quantile: expected None, 'auto' or a float in (0.5, 1], got {q!r}")
-        self.quantile_candidates = tuple(self.quantile_candidates)
-        for c in self.quantile_candidates:
-            if not (c is None or (isinstance(c, float) and 0.5 < c <= 1)):
-                raise ValueError(f"quantile_candidates: expected None or floats in (0.5, 1], got {c!r}")
-        check_choice('calib_source', self.calib_source, CALIB_SOURCES)
-        if q == 'auto' and self.calib_source == 'warmup':
-            raise ValueError("quantile: 'auto' needs calib_source 'synthetic' or 'bn_matched' (the warm-up EMA runs once)")
-        if self.calib_source == 'warmup' and self.warmup_iterations == 0:
-            raise ValueError("warmup_iterations: calib_source 'warmup' needs at least 1 warm-up iteration")
-        for name in ('calib_batches', 'calib_images', 'calib_steps', 'hast_images', 'hast_steps', 'img_size'):
-            check_range(name, getattr(self, name), 1, None, int)
-        check_range('difficulty_eps', self.difficulty_eps, 0)
-
-    @property
-    def tag(self) -> str:
-        "A short name of the run: method, AKT, bits, seed."
-        return f"{self.method}{'+akt' if self.akt else ''}_W{self.w_bits}A{self.a_bits}_s{self.seed}"
-
-    def lr_factor(self, it:int) -> float:
-        "Multiplier of both learning rates at fine-tuning iteration `it` (0-based); 1 during warm-up (`it` < 0)."
-        if it < 0 or self.lr_schedule == 'constant': return 1.0
-        if self.lr_schedule == 'step': return 0.1 if it >= self.lr_step_at * self.iterations else 1.0
-        return 0.5 * (1 + math.cos(math.pi * it / self.iterations))
+    def __post_init__(self): _check_training(self); _check_ranges(self)
 
 # %% ../../nbs/quantization/05a_config.ipynb #b1ceb5cc
 @dataclass

@@ -17,26 +17,36 @@ __all__ = ['NORM', 'NUM_CLASSES', 'CIFAR10_JPEG', 'EVAL_SETS', 'normalize', 'den
            'cifar10_jpeg_testset', 'digits_dataset', 'eval_dataset', 'as_loader', 'evaluate', 'fit_classifier',
            'digits_fp_model', 'quantized_accuracy_table']
 
-# %% ../../nbs/quantization/03_data.ipynb #369e8adb
+# %% ../../nbs/quantization/03_data.ipynb #16c42484
 NORM = {
     'cifar10':  ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)),
     'cifar100': ((0.5070, 0.4865, 0.4409), (0.2673, 0.2564, 0.2761)),
 }
+
+# %% ../../nbs/quantization/03_data.ipynb #eee22e76
 NUM_CLASSES = {'cifar10': 10, 'cifar100': 100, 'digits': 10, 'cifar10_jpeg': 10}
 
+# %% ../../nbs/quantization/03_data.ipynb #078898af
+def _norm_constants(x:torch.Tensor, dataset:str) -> tuple:
+    "The mean and std of `dataset` as (3, 1, 1) tensors of `x`'s dtype and device."
+    return tuple(torch.tensor(v, dtype=x.dtype, device=x.device)[:, None, None]
+                 for v in NORM[check_choice('dataset', dataset, list(NORM))])
+
+# %% ../../nbs/quantization/03_data.ipynb #61abd22c
 def normalize(x:torch.Tensor, # images (B,3,H,W) in [0, 1]
               dataset:str='cifar10', # whose constants
              ) -> torch.Tensor:
     "Per-channel normalisation of images in [0, 1] with the constants of `dataset`."
-    mean, std = (torch.tensor(v, dtype=x.dtype, device=x.device)[:, None, None] for v in NORM[check_choice('dataset', dataset, list(NORM))])
+    mean, std = _norm_constants(x, dataset)
     return (x - mean) / std
 
+# %% ../../nbs/quantization/03_data.ipynb #495d8f3c
 def denormalize(x:torch.Tensor, dataset:str='cifar10') -> torch.Tensor:
     "Inverse of `normalize`: back to [0, 1] (not clipped)."
-    mean, std = (torch.tensor(v, dtype=x.dtype, device=x.device)[:, None, None] for v in NORM[check_choice('dataset', dataset, list(NORM))])
+    mean, std = _norm_constants(x, dataset)
     return x * std + mean
 
-# %% ../../nbs/quantization/03_data.ipynb #a3d2cca5
+# %% ../../nbs/quantization/03_data.ipynb #101ce963
 def cifar_dataset(name:str='cifar10', # 'cifar10' or 'cifar100'
                   root:str|Path|None=None, # where torchvision keeps the files; default `cache_dir()/'data'`
                   train:bool=False, # training split (50,000) or test split (10,000)
@@ -47,22 +57,27 @@ def cifar_dataset(name:str='cifar10', # 'cifar10' or 'cifar100'
     import torchvision, torchvision.transforms as T
     check_choice('name', name, ['cifar10', 'cifar100'])
     root = Path(root).expanduser() if root is not None else cache_dir()/'data'
-    tfms = ([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()] if augment else []) + [T.ToTensor(), T.Normalize(*NORM[name])]
+    tfms = [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()] if augment else []
+    tfms = tfms + [T.ToTensor(), T.Normalize(*NORM[name])]
     cls = torchvision.datasets.CIFAR10 if name == 'cifar10' else torchvision.datasets.CIFAR100
     try: return cls(str(root), train=train, download=download, transform=T.Compose(tfms))
     except RuntimeError as e:
-        if download: raise FileNotFoundError(f"root: torchvision could not get {name} into {root} ({e}); put {cls.filename} from {cls.url} there by hand") from e
-        raise FileNotFoundError(f"root: {name} not found under {root}; pass download=True to fetch it (needs internet)") from e
+        if download: raise FileNotFoundError(f"root: torchvision could not get {name} into {root} ({e}); "
+                                             f"put {cls.filename} from {cls.url} there by hand") from e
+        raise FileNotFoundError(f"root: {name} not found under {root}; "
+                                "pass download=True to fetch it (needs internet)") from e
     except OSError as e:
-        raise FileNotFoundError(f"root: torchvision could not download {name} from {cls.url} ({e}); put {cls.filename} in {root} by hand") from e
+        raise FileNotFoundError(f"root: torchvision could not download {name} from {cls.url} ({e}); "
+                                f"put {cls.filename} in {root} by hand") from e
 
-# %% ../../nbs/quantization/03_data.ipynb #168287ee
+# %% ../../nbs/quantization/03_data.ipynb #6bd5241e
 def _cifar_batch(images:np.ndarray, labels, key:str) -> bytes:
     "One pickled batch: `data` rows are the R, G, B planes of each (32, 32, 3) uint8 image."
     import pickle
     data = np.ascontiguousarray(np.asarray(images, np.uint8).transpose(0, 3, 1, 2).reshape(len(images), 3072))
     return pickle.dumps({'data': data, key: [int(l) for l in labels]})
 
+# %% ../../nbs/quantization/03_data.ipynb #5429242b
 def save_cifar_archive(folder:str|Path, # where the archive is written
                        name:str, # 'cifar10' or 'cifar100': which of torchvision's layouts
                        test:tuple, # (images (N, 32, 32, 3) uint8, labels) of the test split
@@ -85,16 +100,18 @@ def save_cifar_archive(folder:str|Path, # where the archive is written
             tar.addfile(info, io.BytesIO(blob))
     return path
 
-# %% ../../nbs/quantization/03_data.ipynb #390b6b0b
+# %% ../../nbs/quantization/03_data.ipynb #8fe2b924
 CIFAR10_JPEG = 'cifar10/cifar10_test_jpgq75.npz'
 
+# %% ../../nbs/quantization/03_data.ipynb #416f1d32
 def cifar10_jpeg_testset(path:str|Path|None=None, # the .npz; default: the shared data copy
                          n:int|None=None, # keep a class-balanced subset of n images (every (10000/n)-th)
                         ) -> TensorDataset:
     "The shared CIFAR-10 JPEG (q75) test set as normalised tensors and labels."
     path = Path(path) if path is not None else require_shared(CIFAR10_JPEG)
     with np.load(path) as z: images, labels = z['images'], z['labels']
-    if images.ndim != 4 or images.shape[-1] != 3: raise ValueError(f"path: expected images (N,H,W,3) in {path}, got {images.shape}")
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"path: expected images (N,H,W,3) in {path}, got {images.shape}")
     if n is not None:
         check_range('n', n, 1, len(images), int)
         idx = np.linspace(0, len(images) - 1, n).round().astype(int)  # the set is class-major: spread over classes
@@ -119,9 +136,10 @@ def digits_dataset(split:str='train', # 'train' (1,437 images) or 'test' (360)
     idx = idx_tr if split == 'train' else idx_te
     return TensorDataset((x[idx] - mean) / std, torch.from_numpy(d.target[idx]).long())
 
-# %% ../../nbs/quantization/03_data.ipynb #c0feb276
+# %% ../../nbs/quantization/03_data.ipynb #70aaa5e1
 EVAL_SETS = ('digits', 'cifar10', 'cifar100', 'cifar10_jpeg')
 
+# %% ../../nbs/quantization/03_data.ipynb #3e74399d
 def eval_dataset(name:str|Dataset|DataLoader='cifar10', # one of `EVAL_SETS`, or your own Dataset/DataLoader
                  download:bool=False, # let torchvision fetch CIFAR-10/100 when missing (needs internet)
                  root:str|Path|None=None, # torchvision's folder; default `cache_dir()/'data'`
@@ -133,13 +151,15 @@ def eval_dataset(name:str|Dataset|DataLoader='cifar10', # one of `EVAL_SETS`, or
     if name == 'cifar10_jpeg': return cifar10_jpeg_testset()
     return cifar_dataset(name, root, train=False, download=download)
 
-# %% ../../nbs/quantization/03_data.ipynb #77edd351
+# %% ../../nbs/quantization/03_data.ipynb #c5c887a9
 def as_loader(data, batch_size:int=256, shuffle:bool=False, seed:int=0) -> DataLoader:
     "A `DataLoader` for a `Dataset` (a loader is returned unchanged)."
     if isinstance(data, DataLoader): return data
-    if not isinstance(data, Dataset): raise ValueError(f"data: expected a Dataset or DataLoader, got {type(data).__name__}")
+    if not isinstance(data, Dataset):
+        raise ValueError(f"data: expected a Dataset or DataLoader, got {type(data).__name__}")
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=torch.Generator().manual_seed(seed))
 
+# %% ../../nbs/quantization/03_data.ipynb #e4c3b52a
 @torch.no_grad()
 def evaluate(model:nn.Module, # classifier; put in eval mode for the pass and restored after
              data, # Dataset or DataLoader of (image, label)
@@ -187,11 +207,10 @@ def fit_classifier(model:nn.Module, # the network to train (in place)
 
 # %% ../../nbs/quantization/03_data.ipynb #d1a7f9e0
 def digits_fp_model(epochs:int=15, depth:int=8, seed:int=0, device='auto') -> nn.Module:
-    "A small FP CIFAR ResNet trained on the embedded digits (the stand-in for a pretrained model); the same `seed` gives the same model."
+    "A small FP CIFAR ResNet trained on the embedded digits (a stand-in for a pretrained model); one `seed`, one model."
     from akt_vpc.models import cifar_resnet
     torch.manual_seed(seed)  # the initial weights too, not only the training order
     return fit_classifier(cifar_resnet(depth), digits_dataset('train'), epochs=epochs, seed=seed, device=device)
-
 
 # %% ../../nbs/quantization/03_data.ipynb #6872b2c6
 def quantized_accuracy_table(model:nn.Module, # full-precision classifier

@@ -13,12 +13,13 @@ from torch.nn.parallel import DistributedDataParallel
 # %% auto #0
 __all__ = ['world', 'setup_distributed', 'rank_seed', 'ddp', 'broadcast_buffers', 'gather']
 
-# %% ../../nbs/quantization/06a_distributed.ipynb #ba6d6e23
+# %% ../../nbs/quantization/06a_distributed.ipynb #35e82384
 def world() -> tuple[int, int]:
     "`(rank, number of processes)` of the default process group; `(0, 1)` when there is none."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
+# %% ../../nbs/quantization/06a_distributed.ipynb #3b2fbe53
 def setup_distributed(backend:str|None=None, # 'nccl' or 'gloo'; None: NCCL when CUDA is available, else gloo
                      ) -> tuple[int, int, str]:
     "Join the process group `torchrun` describes; `(rank, world size, device)` (`(0, 1, 'auto')` outside torchrun)."
@@ -31,25 +32,29 @@ def setup_distributed(backend:str|None=None, # 'nccl' or 'gloo'; None: NCCL when
         local = int(os.environ.get('LOCAL_RANK', 0)); torch.cuda.set_device(local); device = f'cuda:{local}'
     return dist.get_rank(), dist.get_world_size(), device
 
-# %% ../../nbs/quantization/06a_distributed.ipynb #84cfe82e
+# %% ../../nbs/quantization/06a_distributed.ipynb #8f43a705
 def rank_seed(seed:int, # the run's seed
               rank:int, # the process's rank
              ) -> int:
     "The sampler seed of process `rank`: `seed` for rank 0, a far-away stream for the others."
     return seed + 1_000_003 * rank
 
+# %% ../../nbs/quantization/06a_distributed.ipynb #0c116b5b
 def ddp(module:nn.Module) -> nn.Module:
     "`module` in DistributedDataParallel when several processes run, else `module` itself."
     if world()[1] == 1: return module
     dev = next(module.parameters()).device
-    return DistributedDataParallel(module, device_ids=[dev.index] if dev.type == 'cuda' else None, broadcast_buffers=False)
+    return DistributedDataParallel(module, device_ids=[dev.index] if dev.type == 'cuda' else None,
+                                   broadcast_buffers=False)
 
+# %% ../../nbs/quantization/06a_distributed.ipynb #509f8575
 def broadcast_buffers(module:nn.Module, src:int=0) -> nn.Module:
     "Copy process `src`'s buffers of `module` (e.g. the activation ranges) to every process."
     if world()[1] > 1:
         for b in module.buffers(): dist.broadcast(b.data, src)
     return module
 
+# %% ../../nbs/quantization/06a_distributed.ipynb #4623589d
 def gather(obj) -> list:
     "Every process's `obj` (any picklable value), in rank order; `[obj]` for one process."
     size = world()[1]

@@ -10,9 +10,9 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['check_bits', 'qparams', 'from_codes', 'fake_quant_reference', 'fake_quant', 'WeightQuantizer', 'PerTensor',
-           'PerChannel', 'ActQuantizer']
+           'PerChannel', 'check_granularity', 'ActQuantizer']
 
-# %% ../../nbs/quantization/01_fake_quant.ipynb #33eb8da3
+# %% ../../nbs/quantization/01_fake_quant.ipynb #1d4cfc79
 def check_bits(name:str, # the argument's name, for the error message
                bits, # 2..8, or 32 for full precision
               ) -> int:
@@ -21,18 +21,20 @@ def check_bits(name:str, # the argument's name, for the error message
         raise ValueError(f"{name}: expected an int in 2..8, or 32 for full precision, got {bits!r}")
     return bits
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #c3e04ae4
 def qparams(lo:torch.Tensor, hi:torch.Tensor, bits:int):
     "Scale `S` and zero point `z` of the asymmetric quantizer for range [lo, hi]."
     S = (2**bits - 1) / torch.clamp(hi - lo, min=1e-8)
     return S, torch.round(S * lo) + 2**(bits - 1)
 
-# %% ../../nbs/quantization/01_fake_quant.ipynb #52bbdee5
+# %% ../../nbs/quantization/01_fake_quant.ipynb #5a01935b
 def _expand(t, x, axis):
     "Reshape per-channel `t` to broadcast against `x` along `axis`."
     if axis is None or t.dim() == 0: return t
     shape = [1] * x.dim(); shape[axis] = -1
     return t.reshape(shape)
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #4f1fcb5b
 def from_codes(q:torch.Tensor, # integer codes (rounded S x - z; any float tensor of whole numbers)
                S:torch.Tensor, z:torch.Tensor, # scale and zero point from `qparams`, broadcastable to `q`
                bits:int, # 2..8
@@ -40,6 +42,7 @@ def from_codes(q:torch.Tensor, # integer codes (rounded S x - z; any float tenso
     "The codes clamped to the signed `bits` range, back on the real axis: (clamp(q) + z) / S."
     return (torch.clamp(q, -2**(bits - 1), 2**(bits - 1) - 1) + z) / S
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #428fd8fc
 def fake_quant_reference(x:torch.Tensor, # values to quantize
                          lo:torch.Tensor, # range minimum: a scalar tensor, or one per channel along `axis`
                          hi:torch.Tensor, # range maximum, same shape as `lo`
@@ -51,7 +54,7 @@ def fake_quant_reference(x:torch.Tensor, # values to quantize
     S, z = _expand(S, x, axis), _expand(z, x, axis)
     return from_codes(torch.round(S * x - z), S, z, bits)
 
-# %% ../../nbs/quantization/01_fake_quant.ipynb #6ced3819
+# %% ../../nbs/quantization/01_fake_quant.ipynb #2b07ebe5
 def _fused_fake_quant(x, lo, hi, bits, axis, fused=True):
     "Torch's fused kernel for the same quantizer, or None when it does not apply."
     if x.dtype != torch.float32 or not (fused or (fused is None and x.is_cuda)): return None
@@ -64,6 +67,7 @@ def _fused_fake_quant(x, lo, hi, bits, axis, fused=True):
         return torch.fake_quantize_per_tensor_affine(x, scale.reshape(()), zero_point.reshape(()), qmin, qmax)
     return torch.fake_quantize_per_channel_affine(x, scale, zero_point, axis, qmin, qmax)
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #e26bf79e
 class _STEFakeQuant(torch.autograd.Function):
     "Fake quantization forward, identity backward (straight-through estimator)."
     @staticmethod
@@ -74,6 +78,7 @@ class _STEFakeQuant(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad): return grad, None, None, None, None, None
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #64403ece
 def fake_quant(x:torch.Tensor, # values to quantize
                lo:torch.Tensor, # range minimum (scalar tensor, or per channel along `axis`)
                hi:torch.Tensor, # range maximum
@@ -98,7 +103,7 @@ class WeightQuantizer(nn.Module):
         return fake_quant(w, flat.min(1).values, flat.max(1).values, self.bits, axis=0, fused=self.fused)
     def extra_repr(self): return f'bits={self.bits}, per_channel=True'
 
-# %% ../../nbs/quantization/01_fake_quant.ipynb #4d85a0c9
+# %% ../../nbs/quantization/01_fake_quant.ipynb #eed97622
 class PerTensor:
     "One activation range per call site (the papers' quantizer)."
     axis = None
@@ -110,38 +115,47 @@ class PerTensor:
         return torch.quantile(x, 1 - quantile), torch.quantile(x, quantile)
     def __repr__(self): return f'{type(self).__name__}()'
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #c261bd1a
 class PerChannel(PerTensor):
     "One activation range per channel (dim 1) and call site: GranQ-style channel-wise ranges."
     axis = 1
     def batch_range(self, x, quantile):
         "Per-channel min and max (or quantiles) over the batch and the positions: two vectors of length C."
-        if x.dim() < 2: raise ValueError(f"x: per-channel ranges need a (batch, channels, ...) tensor, got shape {tuple(x.shape)}")
+        if x.dim() < 2:
+            raise ValueError(f"x: per-channel ranges need a (batch, channels, ...) tensor, got shape {tuple(x.shape)}")
         x = x.detach().transpose(0, 1).flatten(1).float()
         if quantile is None: return x.min(1).values, x.max(1).values
         if x.numel() > 2**22: x = x[:, torch.randperm(x.shape[1], device=x.device)[:max(1, 2**22 // len(x))]]
         return torch.quantile(x, 1 - quantile, dim=1), torch.quantile(x, quantile, dim=1)
 
-# %% ../../nbs/quantization/01_fake_quant.ipynb #6a5e1174
-class ActQuantizer(nn.Module):
-    "Fake quantization with EMA ranges (per tensor or per channel), one range per call site of the module in a forward pass."
-    def __init__(self, bits:int, # 2..8 or 32
-                 momentum:float=0.9, # EMA: range = momentum*range + (1-momentum)*batch range
-                 quantile:float|None=None, # None: batch min/max; else the batch (1-q, q) quantiles (clips outliers)
-                 max_sites:int=4, # how often the module may be called in one forward (shared ReLUs)
-                 fused:bool|None=None,
-                 granularity:PerTensor|None=None, # PerTensor() (the default) or PerChannel()
-                ):
+# %% ../../nbs/quantization/01_fake_quant.ipynb #7ad8e87d
+def check_granularity(name:str, # the argument's name, for the error message
+                      granularity:PerTensor|None, # PerTensor(), PerChannel(), or None for PerTensor()
+                     ) -> PerTensor:
+    "`granularity` (None: `PerTensor()`) if it is `PerTensor()` or `PerChannel()`, else a `ValueError` naming `name`."
+    g = PerTensor() if granularity is None else granularity
+    if not isinstance(g, PerTensor): raise ValueError(f"{name}: expected PerTensor() or PerChannel(), got {g!r}")
+    return g
+
+# %% ../../nbs/quantization/01_fake_quant.ipynb #770fbcc2
+class _SiteRanges(nn.Module):
+    "Rows `lo`, `hi` of the ranges of up to `max_sites` call sites (per channel: one column per channel)."
+    def __init__(self, max_sites:int, granularity:PerTensor):
         super().__init__()
-        self.bits, self.momentum, self.quantile, self.fused = check_bits('a_bits', bits), momentum, quantile, fused
-        if quantile is not None and not 0.5 < quantile <= 1: raise ValueError(f"quantile: expected a float in (0.5, 1], got {quantile!r}")
-        self.granularity = PerTensor() if granularity is None else granularity
-        if not isinstance(self.granularity, PerTensor):
-            raise ValueError(f"granularity: expected PerTensor() or PerChannel(), got {granularity!r}")
-        width = () if self.granularity.axis is None else (0,)   # per channel: widened at the first calibration
-        self.register_buffer('lo', torch.zeros(max_sites, *width)); self.register_buffer('hi', torch.zeros(max_sites, *width))
+        self.granularity, width = granularity, (() if granularity.axis is None else (0,))  # per channel: widened later
+        for k in ('lo', 'hi'): self.register_buffer(k, torch.zeros(max_sites, *width))
         self.register_buffer('n_updates', torch.zeros(max_sites, dtype=torch.long))
         if width: self.register_buffer('channels', torch.zeros(max_sites, dtype=torch.long))
         self.calibrating, self.site = True, 0
+
+    def _next_site(self) -> int:
+        "This call's site: the number of calls since the model's forward began."
+        s = self.site; self.site += 1
+        if s >= self.lo.shape[0]:
+            raise RuntimeError(f"ActQuantizer called {s+1} times since the model's last forward began (max_sites="
+                               f"{self.lo.shape[0]}); call the quantized model itself, not a submodule, "
+                               "or raise max_sites")
+        return s
 
     def _slot(self, s, x):
         "Where site `s`'s range is in `lo` / `hi`: row `s`, and per channel its first C columns."
@@ -154,11 +168,34 @@ class ActQuantizer(nn.Module):
             raise RuntimeError(f"call site {s}: calibrated with {int(self.channels[s])} channels, called with {c}")
         return (s, slice(0, c))
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for k in ('lo', 'hi'):   # per-channel ranges take the saved width
+            t, mine = state_dict.get(prefix + k), getattr(self, k)
+            if t is not None and t.dim() == mine.dim() == 2 and t.shape != mine.shape:
+                setattr(self, k, mine.new_zeros(t.shape))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    @property
+    def n_sites(self): return int((self.n_updates > 0).sum())
+
+# %% ../../nbs/quantization/01_fake_quant.ipynb #27d3a00d
+class ActQuantizer(_SiteRanges):
+    "Fake quantization with EMA ranges (per tensor or per channel), one range per call site of the module in a forward."
+    def __init__(self, bits:int, # 2..8 or 32
+                 momentum:float=0.9, # EMA: range = momentum*range + (1-momentum)*batch range
+                 quantile:float|None=None, # None: batch min/max; else the batch (1-q, q) quantiles (clips outliers)
+                 max_sites:int=4, # how often the module may be called in one forward (shared ReLUs)
+                 fused:bool|None=None, # torch's fused kernels: True, False, None (on CUDA only)
+                 granularity:PerTensor|None=None, # PerTensor() (the default) or PerChannel()
+                ):
+        bits = check_bits('a_bits', bits)
+        if quantile is not None and not 0.5 < quantile <= 1:
+            raise ValueError(f"quantile: expected a float in (0.5, 1], got {quantile!r}")
+        super().__init__(max_sites, check_granularity('granularity', granularity))
+        self.bits, self.momentum, self.quantile, self.fused = bits, momentum, quantile, fused
+
     def forward(self, x):
-        s = self.site; self.site += 1
-        if s >= self.lo.shape[0]:
-            raise RuntimeError(f"ActQuantizer called {s+1} times since the model's last forward began (max_sites="
-                               f"{self.lo.shape[0]}); call the quantized model itself, not a submodule, or raise max_sites")
+        s = self._next_site()
         if self.bits == 32: return x
         if self.calibrating: self._update_range(s, x)
         elif self.n_updates[s] == 0:
@@ -176,19 +213,9 @@ class ActQuantizer(nn.Module):
             self.lo[i] = self.momentum * self.lo[i] + (1 - self.momentum) * blo
             self.hi[i] = self.momentum * self.hi[i] + (1 - self.momentum) * bhi
         self.n_updates[s] += 1
-
     def _quantize(self, x, i):
         "Fake-quantize `x` with the range at slot `i` (straight-through gradient)."
         return fake_quant(x, self.lo[i], self.hi[i], self.bits, axis=self.granularity.axis, fused=self.fused)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for k in ('lo', 'hi'):   # per-channel ranges take the saved width
-            t, mine = state_dict.get(prefix + k), getattr(self, k)
-            if t is not None and t.dim() == mine.dim() == 2 and t.shape != mine.shape: setattr(self, k, mine.new_zeros(t.shape))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    @property
-    def n_sites(self): return int((self.n_updates > 0).sum())
     def extra_repr(self):
         return (f'bits={self.bits}, {self.granularity}, momentum={self.momentum}, quantile={self.quantile}, '
                 f'calibrating={self.calibrating}')

@@ -15,7 +15,7 @@ from .train import train_zsq
 # %% auto #0
 __all__ = ['gradnorm_study', 'gradnorm_summary']
 
-# %% ../../nbs/quantization/07_gradnorms.ipynb #d3b63a57
+# %% ../../nbs/quantization/07_gradnorms.ipynb #289789db
 def gradnorm_study(fp_model:nn.Module, # FP classifier with BatchNorm and residual blocks
                    bits=(2, 3, 4, 5, 6, 8), # k of each WkAk run
                    akt=(False, True), # base, base + AKT
@@ -39,6 +39,7 @@ def gradnorm_study(fp_model:nn.Module, # FP classifier with BatchNorm and residu
             frames.append(res.grad_norms.join(loss, on='iteration'))
     return pd.concat(frames, ignore_index=True)
 
+# %% ../../nbs/quantization/07_gradnorms.ipynb #2d0628dc
 def gradnorm_summary(df:pd.DataFrame) -> pd.DataFrame:
     "Median and maximum global gradient norm per bit-width and AKT setting, and the AKT/base ratio of the medians."
     g = df[df.layer == 'global'].groupby(['w_bits', 'akt']).norm.agg(['median', 'max']).reset_index()

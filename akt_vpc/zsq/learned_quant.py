@@ -11,13 +11,14 @@ from .fake_quant import check_bits, qparams, from_codes, _expand, ActQuantizer
 # %% auto #0
 __all__ = ['round_ste', 'lsq_fake_quant', 'LSQActQuantizer', 'AdaRoundQuantizer']
 
-# %% ../../nbs/quantization/01d_learned_quant.ipynb #f59c38c3
+# %% ../../nbs/quantization/01d_learned_quant.ipynb #39554c98
 def round_ste(x:torch.Tensor) -> torch.Tensor:
     "Round to the nearest integer; the gradient is the identity's (straight-through)."
     return x + (torch.round(x) - x).detach()
 
+# %% ../../nbs/quantization/01d_learned_quant.ipynb #bd195231
 def lsq_fake_quant(x:torch.Tensor, # values to quantize
-                   step:torch.Tensor, # the step s (scalar tensor, or one per channel along `axis`); receives a gradient
+                   step:torch.Tensor, # the step s (scalar tensor, or one per channel along `axis`); gets a gradient
                    zero:torch.Tensor, # the integer zero point z, same shape as `step` (range [z s, (z + 2^k - 1) s])
                    bits:int, # 2..8; 32 returns `x` unchanged
                    axis:int|None=None, # channel axis for per-channel steps
@@ -47,7 +48,8 @@ class LSQActQuantizer(ActQuantizer):
     @property
     def hi(self): return (self.zero + 2**self.bits - 1) * self.step
     def _update_range(self, s, x):
-        raise RuntimeError("LSQActQuantizer: its step is learned, not calibrated; calibrate the ActQuantizer it is made from")
+        raise RuntimeError("LSQActQuantizer: its step is learned, not calibrated; "
+                           "calibrate the ActQuantizer it is made from")
     def _quantize(self, x, i): return lsq_fake_quant(x, self.step[i], self.zero[i], self.bits, self.granularity.axis)
 
 # %% ../../nbs/quantization/01d_learned_quant.ipynb #ee285b9f

@@ -11,13 +11,14 @@ from torch import nn
 from ..models import GDFQGenerator
 from .config import ZSQConfig, METHODS
 from ..distill import FeatureRecorder, residual_branch_ends, akt_loss, gdfq_q_loss, adadfq_logit_loss, hast_q_loss
-from .synth import BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, hast_synthesize, difficulty_promotion
+from .synth import (BNStatsLoss, gdfq_generator_loss, adadfq_generator_loss, hast_synthesize,
+                               difficulty_promotion)
 
 # %% auto #0
 __all__ = ['METHOD_CLASSES', 'SyntheticBatch', 'QLoss', 'check_finite', 'AKT', 'ZSQMethod', 'GeneratorMethod', 'GDFQ', 'AdaDFQ',
            'HAST', 'count_classes', 'make_method']
 
-# %% ../../nbs/quantization/05b_methods.ipynb #223d1b16
+# %% ../../nbs/quantization/05b_methods.ipynb #16aed8c0
 @dataclass
 class SyntheticBatch:
     "Images for one Q step, with what the data step already knows about them."
@@ -33,6 +34,7 @@ class SyntheticBatch:
         if self.zt is None: return math.nan
         with torch.no_grad(): return (self.zt.argmax(1) == self.y).float().mean().item() * 100
 
+# %% ../../nbs/quantization/05b_methods.ipynb #bba86603
 @dataclass
 class QLoss:
     "A Q-model loss: the `total` that is minimised and the method's `logit` part (without AKT)."
@@ -63,9 +65,9 @@ class AKT:
         "The Q loss with AKT: the logit loss combined with the feature term."
         return akt_loss(teacher_feats, student_feats, self.form, self.lam, logit_loss=logit_loss)
 
-# %% ../../nbs/quantization/05b_methods.ipynb #ac05954e
-class ZSQMethod:
-    "Base of the zero-shot methods: the synthetic data, its update, and the Q model's loss."
+# %% ../../nbs/quantization/05b_methods.ipynb #81b1f13c
+class _MethodContract:
+    "What the trainer calls on a zero-shot method; each method fills in its data steps and its logit loss."
     uses_features = False # the method's own Q loss needs residual-branch features
     generator = None # the trained generator, if the method has one
 
@@ -79,7 +81,8 @@ class ZSQMethod:
         self.akt = AKT(cfg.akt_form, cfg.akt_lambda) if cfg.akt else None
         if self.needs_features:
             try: residual_branch_ends(teacher)
-            except ValueError as e: raise ValueError(f"fp_model: AKT / HAST need residual branch features: {e}") from None
+            except ValueError as e:
+                raise ValueError(f"fp_model: AKT / HAST need residual branch features: {e}") from None
 
     @property
     def needs_features(self) -> bool: return self.uses_features or self.akt is not None
@@ -100,6 +103,9 @@ class ZSQMethod:
     def state_dict(self) -> dict: return dict(generator=None, g_opt=None, synthetic=None)
     def load_state_dict(self, sd:dict): pass
 
+# %% ../../nbs/quantization/05b_methods.ipynb #1b580197
+class ZSQMethod(_MethodContract):
+    "Base of the zero-shot methods: the synthetic data, its update, and the Q model's loss."
     def teacher_forward(self, x:torch.Tensor) -> tuple:
         "FP logits and (if needed) features of `x`, without gradient."
         if not self.needs_features:
@@ -124,7 +130,17 @@ class ZSQMethod:
 
     def __repr__(self): return f"{type(self).__name__}(akt={self.akt})"
 
-# %% ../../nbs/quantization/05b_methods.ipynb #05e595de
+# %% ../../nbs/quantization/05b_methods.ipynb #7add5807
+def _run_teacher(teacher:nn.Module, x:torch.Tensor, features:bool) -> tuple:
+    "FP logits, features (detached; None unless `features`) and the BN-statistics loss of images `x`, with gradient."
+    with BNStatsLoss(teacher) as bns:
+        if features:
+            with FeatureRecorder(teacher, detach=True) as rec: zt = teacher(x)
+            feats = list(rec.features)
+        else: zt, feats = teacher(x), None
+        return zt, feats, bns.loss()
+
+# %% ../../nbs/quantization/05b_methods.ipynb #dbc9d1c9
 class GeneratorMethod(ZSQMethod):
     "A method whose images come from a generator trained alongside the Q model."
     def __init__(self, cfg, teacher, num_classes, sampler, device):
@@ -149,12 +165,7 @@ class GeneratorMethod(ZSQMethod):
         z, y = self.batch()
         for grp in self.g_opt.param_groups: grp['lr'] = self.cfg.g_lr * lr
         x = self.g_net(z, y)
-        with BNStatsLoss(self.teacher) as bns:
-            if self.needs_features:
-                with FeatureRecorder(self.teacher, detach=True) as rec: zt = self.teacher(x)
-                feats = list(rec.features)
-            else: zt, feats = self.teacher(x), None
-            l_bns = bns.loss()
+        zt, feats, l_bns = _run_teacher(self.teacher, x, self.needs_features)
         loss_g = self.generator_loss(q, x, y, zt, l_bns, it)
         check_finite(loss_g, 'L_G (generator loss)', it, self.cfg.warmup_iterations)
         self.g_opt.zero_grad(set_to_none=True); loss_g.backward(); self.g_opt.step()
@@ -162,7 +173,8 @@ class GeneratorMethod(ZSQMethod):
 
     def warmup_step(self, q, it) -> SyntheticBatch: return self.data_step(q, it, 1.0)
 
-    def state_dict(self): return dict(generator=self.generator.state_dict(), g_opt=self.g_opt.state_dict(), synthetic=None)
+    def state_dict(self):
+        return dict(generator=self.generator.state_dict(), g_opt=self.g_opt.state_dict(), synthetic=None)
     def load_state_dict(self, sd):
         self.generator.load_state_dict(sd['generator']); self.g_opt.load_state_dict(sd['g_opt'])
 
@@ -189,10 +201,9 @@ class AdaDFQ(GeneratorMethod):
     def logit_floor(self) -> float: return -self.cfg.T ** 2 * math.log(self.num_classes)
     def logit_loss(self, zt, zq, y, tfeats, sfeats): return adadfq_logit_loss(zt, zq, self.cfg.T)
 
-# %% ../../nbs/quantization/05b_methods.ipynb #908eb8e7
-class HAST(ZSQMethod):
-    "HAST: a fixed set of hard synthetic images; Q model on KL + feature alignment, on the batch and a harder copy."
-    uses_features = True
+# %% ../../nbs/quantization/05b_methods.ipynb #07455139
+class _SyntheticSet(ZSQMethod):
+    "A method whose images are a set synthesised once by `prepare`, drawn batch by batch."
     def __init__(self, cfg, teacher, num_classes, sampler, device):
         super().__init__(cfg, teacher, num_classes, sampler, device)
         self.synthetic = None # (images, labels), made by `prepare`
@@ -212,6 +223,16 @@ class HAST(ZSQMethod):
     @torch.no_grad()
     def images(self, k:int) -> list: return [self.batch()[0] for _ in range(k)]
 
+    def state_dict(self):
+        return dict(generator=None, g_opt=None, synthetic=None if self.synthetic is None else list(self.synthetic))
+    def load_state_dict(self, sd):
+        self.synthetic = None if sd['synthetic'] is None else tuple(t.to(self.device) for t in sd['synthetic'])
+
+# %% ../../nbs/quantization/05b_methods.ipynb #460f96d3
+class HAST(_SyntheticSet):
+    "HAST: a fixed set of hard synthetic images; Q model on KL + feature alignment, on the batch and a harder copy."
+    uses_features = True
+
     def warmup_step(self, q, it) -> SyntheticBatch|None:
         if self.cfg.calib_source != 'warmup': return None
         x, y = self.batch()
@@ -228,14 +249,11 @@ class HAST(ZSQMethod):
             loss = loss + self.q_loss(q, x2.detach(), b.y)
         return loss
 
-    def state_dict(self): return dict(generator=None, g_opt=None, synthetic=None if self.synthetic is None else list(self.synthetic))
-    def load_state_dict(self, sd):
-        self.synthetic = None if sd['synthetic'] is None else tuple(t.to(self.device) for t in sd['synthetic'])
-
-# %% ../../nbs/quantization/05b_methods.ipynb #1dc1adc6
+# %% ../../nbs/quantization/05b_methods.ipynb #1870d08c
 METHOD_CLASSES = {'gdfq': GDFQ, 'adadfq': AdaDFQ, 'hast': HAST}
 assert set(METHOD_CLASSES) == set(METHODS), "every method name of ZSQConfig needs a class"
 
+# %% ../../nbs/quantization/05b_methods.ipynb #b81d9f54
 def count_classes(model:nn.Module) -> int:
     "The classifier's number of classes: its `num_classes`, else the width of its last `nn.Linear`."
     n = getattr(model, 'num_classes', None)
@@ -244,6 +262,7 @@ def count_classes(model:nn.Module) -> int:
     if not lin: raise ValueError("fp_model: cannot tell the number of classes (no `num_classes` and no nn.Linear)")
     return lin[-1].out_features
 
+# %% ../../nbs/quantization/05b_methods.ipynb #2e8e6033
 def make_method(cfg:ZSQConfig, # the run's choices (`cfg.method` names the class)
                 teacher:nn.Module, # the FP model (eval mode, no gradient)
                 sampler:torch.Generator, # draws the synthetic batches

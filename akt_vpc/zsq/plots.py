@@ -18,9 +18,9 @@ from .data import denormalize
 
 # %% auto #0
 __all__ = ['LOSS_COLUMNS', 'GRAD_NORM_COLUMNS', 'grid_levels', 'quant_grid', 'attention_maps', 'training_curves',
-           'check_grad_norm_table', 'grad_norms', 'example_grad_norm_table', 'show_images']
+           'check_grad_norm_table', 'example_grad_norm_table', 'grad_norms', 'show_images']
 
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #bad982e6
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #33250140
 def grid_levels(lo:float, hi:float, # the quantizer's range
                 bits:int, # its bit-width
                ) -> torch.Tensor:
@@ -28,6 +28,38 @@ def grid_levels(lo:float, hi:float, # the quantizer's range
     xs = torch.linspace(float(lo), float(hi), 64 * 2 ** bits)
     return torch.unique(fake_quant(xs, torch.tensor(float(lo)), torch.tensor(float(hi)), bits))
 
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #820a8146
+def _what(x): return getattr(x, 'shape', type(x).__name__)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #7c8fd9d4
+def _weight_panel(a, w:torch.Tensor, bits:int, channel:int):
+    "The weights `w` of one channel (flat): FP histogram, the mass on the `bits` grid's levels, and the levels."
+    lo, hi = w.min(), w.max()
+    wq, lv = fake_quant(w, lo, hi, bits), grid_levels(lo, hi, bits)
+    step = float(lv[1] - lv[0]) if len(lv) > 1 else 1.0
+    frac = torch.stack([(wq == v).float().mean() for v in lv]).numpy()
+    a.bar(lv.numpy(), frac / step, width=0.9 * step, color='C3', alpha=0.35, label=f'on the {len(lv)} levels')
+    a.hist(w.numpy(), bins=80, density=True, histtype='step', color='C0', lw=1.3, label='FP weights')
+    for v in lv.numpy(): a.axvline(v, color='0.6', lw=0.4, zorder=0)
+    a.set_xlabel('weight'); a.set_ylabel('density'); a.legend(fontsize=8)
+    err = (wq - w).pow(2).mean().sqrt()
+    a.set_title(f'weights, channel {channel}: step {step:.3g}, RMS error {err:.3g}', fontsize=9)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #558e1b04
+def _activation_panel(a, x:torch.Tensor, bits:int):
+    "The `bits` staircase of the activation values `x` (flat, range = their min and max) over their histogram."
+    lo, hi = x.min(), x.max()
+    xs = torch.linspace(float(lo), float(hi), 2000)
+    a.plot(xs, xs, color='0.5', ls='--', lw=1, label='identity')
+    a.plot(xs, fake_quant(xs, lo, hi, bits), color='C3', lw=1.4, label=f'{bits}-bit staircase')
+    dens, edges = np.histogram(x.numpy(), bins=60)
+    a.fill_between(edges[:-1], float(lo), float(lo) + 0.4 * float(hi - lo) * dens / max(1, dens.max()), step='post',
+                   color='C0', alpha=0.3, label='activation histogram')
+    a.set_xlabel('activation'); a.set_ylabel('quantized'); a.legend(fontsize=8)
+    err = (fake_quant(x, lo, hi, bits) - x).pow(2).mean().sqrt()
+    a.set_title(f'activation, range [{lo:.2f}, {hi:.2f}]: RMS error {err:.3g}', fontsize=9)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #4421a8ae
 def quant_grid(weight:torch.Tensor, # a conv or linear weight (out_channels, ...); one output channel is drawn
                activation:torch.Tensor, # an activation tensor, quantized per tensor with its min and max
                bits:int=4, # bit-width of both grids, 2..8
@@ -35,37 +67,20 @@ def quant_grid(weight:torch.Tensor, # a conv or linear weight (out_channels, ...
                fig:Figure|None=None, # figure to draw into (cleared); None: a new one
                ax=None, # instead of `fig`: the 2 axes to draw into
               ) -> Figure:
-    "One weight channel on its per-channel grid (histograms) and an activation's per-tensor staircase, with their errors."
+    "One weight channel on its per-channel grid (histograms) and an activation's per-tensor staircase, with errors."
     check_range('bits', bits, 2, 8, int)
-    if not isinstance(weight, torch.Tensor) or weight.dim() < 2: raise ValueError(f"weight: expected a tensor (out_channels, ...), got {getattr(weight, 'shape', type(weight).__name__)}")
-    if not isinstance(activation, torch.Tensor) or activation.numel() < 2: raise ValueError(f"activation: expected a tensor of at least 2 values, got {getattr(activation, 'shape', type(activation).__name__)}")
+    if not isinstance(weight, torch.Tensor) or weight.dim() < 2:
+        raise ValueError(f"weight: expected a tensor (out_channels, ...), got {_what(weight)}")
+    if not isinstance(activation, torch.Tensor) or activation.numel() < 2:
+        raise ValueError(f"activation: expected a tensor of at least 2 values, got {_what(activation)}")
     check_range('channel', channel, 0, weight.shape[0] - 1, int)
     fig, (a0, a1) = panels(2, fig, ax, (11, 3.6))
-    w = weight[channel].detach().float().cpu().flatten()
-    lo, hi = w.min(), w.max()
-    wq, lv = fake_quant(w, lo, hi, bits), grid_levels(lo, hi, bits)
-    step = float(lv[1] - lv[0]) if len(lv) > 1 else 1.0
-    frac = torch.stack([(wq == v).float().mean() for v in lv]).numpy()
-    a0.bar(lv.numpy(), frac / step, width=0.9 * step, color='C3', alpha=0.35, label=f'on the {len(lv)} levels')
-    a0.hist(w.numpy(), bins=80, density=True, histtype='step', color='C0', lw=1.3, label='FP weights')
-    for v in lv.numpy(): a0.axvline(v, color='0.6', lw=0.4, zorder=0)
-    a0.set_xlabel('weight'); a0.set_ylabel('density'); a0.legend(fontsize=8)
-    a0.set_title(f'weights, channel {channel}: step {step:.3g}, RMS error {(wq - w).pow(2).mean().sqrt():.3g}', fontsize=9)
-    x = activation.detach().float().cpu().flatten()
-    lo, hi = x.min(), x.max()
-    xs = torch.linspace(float(lo), float(hi), 2000)
-    a1.plot(xs, xs, color='0.5', ls='--', lw=1, label='identity')
-    a1.plot(xs, fake_quant(xs, lo, hi, bits), color='C3', lw=1.4, label=f'{bits}-bit staircase')
-    dens, edges = np.histogram(x.numpy(), bins=60)
-    a1.fill_between(edges[:-1], float(lo), float(lo) + 0.4 * float(hi - lo) * dens / max(1, dens.max()), step='post',
-                    color='C0', alpha=0.3, label='activation histogram')
-    a1.set_xlabel('activation'); a1.set_ylabel('quantized'); a1.legend(fontsize=8)
-    err = (fake_quant(x, lo, hi, bits) - x).pow(2).mean().sqrt()
-    a1.set_title(f'activation, range [{lo:.2f}, {hi:.2f}]: RMS error {err:.3g}', fontsize=9)
+    _weight_panel(a0, weight[channel].detach().float().cpu().flatten(), bits, channel)
+    _activation_panel(a1, activation.detach().float().cpu().flatten(), bits)
     fig.suptitle(f'{bits}-bit grids: {2 ** bits} levels per weight channel and per activation tensor', fontsize=10)
     return finish(fig, ax)
 
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #e0edfad9
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #85d9e792
 def _image_hwc(image, dataset='cifar10'):
     "A (3,H,W) normalised tensor or (H,W[,3]) array as an (H,W[,3]) array in [0, 1] for imshow."
     if isinstance(image, torch.Tensor):
@@ -76,6 +91,36 @@ def _image_hwc(image, dataset='cifar10'):
         return x.numpy()
     return np.asarray(image)
 
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #990bfbda
+def _feature_pair(fp_feats:list, q_feats:list, layer:int, image_index:int) -> tuple:
+    "The FP and Q features of `layer` for image `image_index`, as (1, C, H, W) float tensors; errors name the argument."
+    n = len(fp_feats)
+    if n == 0 or len(q_feats) != n:
+        raise ValueError(f"fp_feats, q_feats: expected non-empty lists of equal length, got {n} and {len(q_feats)}")
+    check_range('layer', layer, 0, n - 1, int)
+    t, q = fp_feats[layer], q_feats[layer]
+    if t.dim() != 4 or t.shape != q.shape:
+        raise ValueError(f"fp_feats[{layer}], q_feats[{layer}]: expected equal (B,C,H,W) shapes, got "
+                         f"{tuple(t.shape)} and {tuple(q.shape)}")
+    check_range('image_index', image_index, 0, t.shape[0] - 1, int)
+    pick = slice(image_index, image_index + 1)
+    return t[pick].detach().float().cpu(), q[pick].detach().float().cpu()
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #dadbfc43
+def _attention_panels(fig, axs, t:torch.Tensor, q:torch.Tensor):
+    "Into 3 axes: the FP and Q spatial attention of (1,C,H,W) features `t`, `q` (one colour scale), their channel bars."
+    H, W = t.shape[2:]
+    sp_t, sp_q = spatial_attention(t).view(H, W).numpy(), spatial_attention(q).view(H, W).numpy()
+    ch_t, ch_q = channel_attention(t)[0].numpy(), channel_attention(q)[0].numpy()
+    vmax = max(sp_t.max(), sp_q.max())
+    for a, m, who in zip(axs[:2], (sp_t, sp_q), ('FP', 'Q')):
+        im = a.imshow(m, cmap='viridis', vmin=0, vmax=vmax); a.set_title(f'{who} spatial attention'); a.axis('off')
+    fig.colorbar(im, ax=axs[1], fraction=0.046)   # one colour scale for both maps
+    a, c = axs[2], np.arange(len(ch_t))
+    a.bar(c - 0.2, ch_t, width=0.4, label='FP', color='C0'); a.bar(c + 0.2, ch_q, width=0.4, label='Q', color='C3')
+    a.set_xlabel('channel'); a.set_ylabel('channel attention'); a.set_title('channel attention'); a.legend(fontsize=8)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #5b2809c6
 def attention_maps(fp_feats:list, # FP features, one (B,C,H,W) tensor per layer (e.g. `FeatureRecorder.features`)
                    q_feats:list, # quantized features, same shapes
                    layer:int=0, # which layer
@@ -89,38 +134,58 @@ def attention_maps(fp_feats:list, # FP features, one (B,C,H,W) tensor per layer 
                    ax=None, # instead of `fig`: the 3 axes (4 with `image`) to draw into
                   ) -> Figure:
     "FP and Q spatial attention side by side, the channel attention bars, and the layer's AKT loss in the title."
-    n = len(fp_feats)
-    if n == 0 or len(q_feats) != n: raise ValueError(f"fp_feats, q_feats: expected non-empty lists of equal length, got {n} and {len(q_feats)}")
-    check_range('layer', layer, 0, n - 1, int)
-    t, q = fp_feats[layer], q_feats[layer]
-    if t.dim() != 4 or t.shape != q.shape: raise ValueError(f"fp_feats[{layer}], q_feats[{layer}]: expected equal (B,C,H,W) shapes, got {tuple(t.shape)} and {tuple(q.shape)}")
-    check_range('image_index', image_index, 0, t.shape[0] - 1, int)
+    t, q = _feature_pair(fp_feats, q_feats, layer, image_index)
     lam = AKT_LAMBDA[check_choice('form', form, ['reference', 'paper'])] if lam is None else lam
-    t, q = t[image_index:image_index + 1].detach().float().cpu(), q[image_index:image_index + 1].detach().float().cpu()
-    H, W = t.shape[2:]
-    sp_t, sp_q = spatial_attention(t).view(H, W).numpy(), spatial_attention(q).view(H, W).numpy()
-    ch_t, ch_q = channel_attention(t)[0].numpy(), channel_attention(q)[0].numpy()
     with torch.no_grad(): kl_sp, kl_ch = (v.item() for v in akt_terms([t], [q], form=form))
     n_pan = 4 if image is not None else 3
     fig, axs = panels(n_pan, fig, ax, (13 if image is not None else 11, 3.4), width_ratios=[1] * (n_pan - 1) + [2.2])
     if image is not None:
         axs[0].imshow(_image_hwc(image), cmap='gray'); axs[0].set_title('image'); axs[0].axis('off')
-    vmax = max(sp_t.max(), sp_q.max())
-    for a, m, who in zip(axs[n_pan - 3:n_pan - 1], (sp_t, sp_q), ('FP', 'Q')):
-        im = a.imshow(m, cmap='viridis', vmin=0, vmax=vmax); a.set_title(f'{who} spatial attention'); a.axis('off')
-    fig.colorbar(im, ax=axs[n_pan - 2], fraction=0.046)   # one colour scale for both maps
-    a, c = axs[-1], np.arange(len(ch_t))
-    a.bar(c - 0.2, ch_t, width=0.4, label='FP', color='C0'); a.bar(c + 0.2, ch_q, width=0.4, label='Q', color='C3')
-    a.set_xlabel('channel'); a.set_ylabel('channel attention'); a.set_title('channel attention'); a.legend(fontsize=8)
+    _attention_panels(fig, axs[n_pan - 3:], t, q)
     name = layer_names[layer] if layer_names is not None else f'layer {layer}'
     fig.suptitle(f"{title + ': ' if title else ''}{name}, image {image_index}: AKT loss {lam * (kl_sp + kl_ch):.4g} "
                  f"(lambda={lam:g}; KL_sp {kl_sp:.3g}, KL_ch {kl_ch:.3g})", fontsize=10)
     return finish(fig, ax)
 
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #5b795d0d
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #9105bdb2
 LOSS_COLUMNS = {'loss_g': 'generator', 'loss_q': 'Q model', 'loss_logit': 'Q model, logit part'}
 
-def training_curves(history:pd.DataFrame, # one row per iteration: `iteration`, losses (`LOSS_COLUMNS`), `acc` where evaluated
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #b3d39ed1
+def _history_losses(history, smooth) -> list:
+    "The loss columns of `history` that hold values; a `ValueError` for a history without any, or a bad `smooth`."
+    if not isinstance(history, pd.DataFrame) or 'iteration' not in history or not len(history):
+        raise ValueError("history: expected a non-empty DataFrame with an 'iteration' column, got "
+                         f"{type(history).__name__}")
+    losses = [c for c in LOSS_COLUMNS if c in history and history[c].notna().any()]
+    if not losses: raise ValueError(f"history: expected at least one loss column of {list(LOSS_COLUMNS)}")
+    check_range('smooth', smooth, 1, None, int)
+    return losses
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #0540cab4
+def _loss_panel(a, h:pd.DataFrame, losses:list, smooth:int):
+    "The `losses` of history `h` against the iteration (warm-up shaded), on a log scale when they span decades."
+    if (h.iteration <= 0).any(): a.axvspan(h.iteration.min(), 0, color='0.9', lw=0, label='generator warm-up')
+    for c in losses:
+        s = h.set_index('iteration')[c].dropna()
+        a.plot(s.index, s.rolling(smooth, min_periods=1).mean(), lw=1.2, label=LOSS_COLUMNS[c])
+    vals = np.concatenate([h[c].dropna().to_numpy(float) for c in losses])
+    if vals.min() <= 0: a.set_yscale('symlog', linthresh=1e-2)          # AdaDFQ's logit loss is negative
+    elif vals.max() > 100 * vals.min(): a.set_yscale('log')
+    a.set_xlabel('iteration'); a.set_ylabel('loss'); a.legend(fontsize=8)
+    a.set_title('losses' + (f' (rolling mean of {smooth})' if smooth > 1 else ''), fontsize=9)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #4cf799c1
+def _accuracy_panel(a, h:pd.DataFrame, fp_acc:float|None, start_acc:float|None):
+    "The evaluated accuracies of history `h` against the iteration, the FP and the quantized-only ones as lines."
+    ev = h[h['acc'].notna()] if 'acc' in h else h.iloc[:0]
+    a.plot(ev.iteration, ev['acc'] if len(ev) else [], 'o-', color='C3', label='quantized, fine-tuned')
+    for v, lab, ls in ((fp_acc, 'full precision', '-'), (start_acc, 'quantized, before fine-tuning', ':')):
+        if v is not None and not math.isnan(v): a.axhline(v, color='k', ls=ls, lw=1, label=f'{lab} {v:.1f}%')
+    a.set_xlabel('iteration'); a.set_ylabel('test accuracy (%)'); a.legend(fontsize=8, loc='best')
+    a.set_title(f'accuracy at {len(ev)} evaluations', fontsize=9)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #572c66d0
+def training_curves(history:pd.DataFrame, # one row per iteration: `iteration`, losses (`LOSS_COLUMNS`), `acc`
                     fp_acc:float|None=None, # the FP model's accuracy, drawn as a line
                     start_acc:float|None=None, # the quantized model's accuracy before fine-tuning, drawn as a line
                     smooth:int=1, # rolling-mean window over iterations for the losses
@@ -129,45 +194,83 @@ def training_curves(history:pd.DataFrame, # one row per iteration: `iteration`, 
                     ax=None, # instead of `fig`: the 2 axes to draw into
                    ) -> Figure:
     "Losses against the iteration (warm-up shaded) and the evaluated accuracies of a `train_zsq` history."
-    if not isinstance(history, pd.DataFrame) or 'iteration' not in history or not len(history):
-        raise ValueError(f"history: expected a non-empty DataFrame with an 'iteration' column, got {type(history).__name__}")
-    losses = [c for c in LOSS_COLUMNS if c in history and history[c].notna().any()]
-    if not losses: raise ValueError(f"history: expected at least one loss column of {list(LOSS_COLUMNS)}")
-    check_range('smooth', smooth, 1, None, int)
+    losses = _history_losses(history, smooth)
     fig, (a0, a1) = panels(2, fig, ax, (11, 3.4))
     h = history.sort_values('iteration')
-    if (h.iteration <= 0).any(): a0.axvspan(h.iteration.min(), 0, color='0.9', lw=0, label='generator warm-up')
-    for c in losses:
-        s = h.set_index('iteration')[c].dropna()
-        a0.plot(s.index, s.rolling(smooth, min_periods=1).mean(), lw=1.2, label=LOSS_COLUMNS[c])
-    vals = np.concatenate([h[c].dropna().to_numpy(float) for c in losses])
-    if vals.min() <= 0: a0.set_yscale('symlog', linthresh=1e-2)          # AdaDFQ's logit loss is negative
-    elif vals.max() > 100 * vals.min(): a0.set_yscale('log')
-    a0.set_xlabel('iteration'); a0.set_ylabel('loss'); a0.legend(fontsize=8)
-    a0.set_title('losses' + (f' (rolling mean of {smooth})' if smooth > 1 else ''), fontsize=9)
-    ev = h[h['acc'].notna()] if 'acc' in h else h.iloc[:0]
-    a1.plot(ev.iteration, ev['acc'] if len(ev) else [], 'o-', color='C3', label='quantized, fine-tuned')
-    for v, lab, ls in ((fp_acc, 'full precision', '-'), (start_acc, 'quantized, before fine-tuning', ':')):
-        if v is not None and not math.isnan(v): a1.axhline(v, color='k', ls=ls, lw=1, label=f'{lab} {v:.1f}%')
-    a1.set_xlabel('iteration'); a1.set_ylabel('test accuracy (%)'); a1.legend(fontsize=8, loc='best')
-    a1.set_title(f'accuracy at {len(ev)} evaluations', fontsize=9)
+    _loss_panel(a0, h, losses, smooth)
+    _accuracy_panel(a1, h, fp_acc, start_acc)
     if title: fig.suptitle(title, fontsize=10)
     return finish(fig, ax)
 
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #e540e029
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #8a97b9e4
 GRAD_NORM_COLUMNS = ('iteration', 'layer', 'norm', 'w_bits', 'method', 'akt')
 
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #f6098ebf
 def check_grad_norm_table(table:pd.DataFrame) -> pd.DataFrame:
     "`table` if it is a DataFrame with the gradient-norm columns and rows, else a `ValueError`."
-    if not isinstance(table, pd.DataFrame): raise ValueError(f"table: expected a pandas DataFrame, got {type(table).__name__}")
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table: expected a pandas DataFrame, got {type(table).__name__}")
     missing = [c for c in GRAD_NORM_COLUMNS if c not in table.columns]
-    if missing: raise ValueError(f"table: missing columns {missing} (expected {list(GRAD_NORM_COLUMNS)}, and optionally 'seed')")
+    if missing:
+        raise ValueError(f"table: missing columns {missing} (expected {list(GRAD_NORM_COLUMNS)}, "
+                         "and optionally 'seed')")
     if len(table) == 0: raise ValueError("table: expected at least one row, got an empty table")
     return table
 
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #9df1492d
+def example_grad_norm_table(layers=('conv1', 'layer1.0.conv1', 'layer2.0.conv1', 'layer3.0.conv1', 'fc'), # layers
+                            w_bits=(2, 4, 8), # bit-widths
+                            iterations:int=50, # iterations per run
+                            seeds=(0, 1), # seeds per run
+                            method:str='adadfq', # the method column
+                           ) -> pd.DataFrame:
+    "A made-up gradient-norm table in the trainer's shape (for examples and tests): bigger at low bits, less with AKT."
+    rng, rows = np.random.default_rng(0), []
+    for w in w_bits:
+        for akt in (False, True):
+            for s in seeds:
+                for i in range(iterations):
+                    base = (2.0 ** (8 - w)) * (0.5 if akt else 1.0)
+                    norms = {l: base * (1 + j) * math.exp(-i / iterations) * rng.lognormal(0, 0.2)
+                             for j, l in enumerate(layers)}
+                    norms['global'] = math.sqrt(sum(v * v for v in norms.values()))
+                    rows += [dict(iteration=i, layer=l, norm=v, w_bits=w, a_bits=w, method=method, akt=akt, seed=s)
+                             for l, v in norms.items()]
+    return pd.DataFrame(rows)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #93b6eb59
 def _run_label(w, method, akt, n_methods):
+    "The legend name of a run kind: its bits, its method when several are drawn, base or AKT."
     return f"W{w}" + (f" {method}" if n_methods > 1 else '') + (' + AKT' if akt else ' base')
 
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #4c7c72c5
+def _norm_curves(a, t:pd.DataFrame, layer:str, colors:dict, smooth:int, log:bool, n_methods:int):
+    "One layer's norm against the iteration per run kind (mean over seeds): a colour per bit-width, base dashed."
+    for (w, method, akt), g in t[t['layer'] == layer].groupby(['w_bits', 'method', 'akt'], sort=True):
+        curve = g.groupby('iteration')['norm'].mean().sort_index()
+        if smooth > 1: curve = curve.rolling(smooth, min_periods=1).mean()
+        a.plot(curve.index, curve.values, color=colors[w], ls='-' if akt else '--', lw=1.4,
+               label=_run_label(w, method, akt, n_methods))
+    if log: a.set_yscale('log')
+    a.set_xlabel('iteration'); a.set_ylabel(f'gradient norm ({layer})')
+    a.set_title(f'{layer} gradient norm' + (f' (rolling mean of {smooth})' if smooth > 1 else ''))
+    a.legend(fontsize=7, ncol=2)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #94909afe
+def _norm_heatmap(fig, a, t:pd.DataFrame, layers:list, log:bool, n_methods:int):
+    "The mean (log10) norm of every layer (rows, in network order) for every run kind (columns), with a colour bar."
+    piv = (t.assign(run=[_run_label(*r, n_methods) for r in zip(t['w_bits'], t['method'], t['akt'])])
+            .groupby(['layer', 'run'], sort=False)['norm'].mean().unstack('run'))
+    runs = [_run_label(*k, n_methods) for k, _ in t.groupby(['w_bits', 'method', 'akt'], sort=True)]
+    piv = piv.reindex(index=[l for l in layers if l in piv.index], columns=runs)
+    vals = np.log10(piv.to_numpy(dtype=float).clip(1e-30)) if log else piv.to_numpy(dtype=float)
+    im = a.imshow(vals, aspect='auto', cmap='magma')
+    a.set_xticks(range(len(runs))); a.set_xticklabels(runs, rotation=45, ha='right', fontsize=7)
+    a.set_yticks(range(len(piv.index))); a.set_yticklabels(piv.index, fontsize=6)
+    a.set_title('mean ' + ('log10 ' if log else '') + 'gradient norm per layer')
+    fig.colorbar(im, ax=a, fraction=0.046)
+
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #36f8e73f
 def grad_norms(table:pd.DataFrame, # tidy gradient-norm table (iteration, layer, norm, w_bits, method, akt[, seed])
                layer:str='global', # the layer whose curve is drawn on the left
                w_bits=None, # a bit-width or a list of them to draw; None: all
@@ -186,50 +289,14 @@ def grad_norms(table:pd.DataFrame, # tidy gradient-norm table (iteration, layer,
     for b in bits: check_choice('w_bits', b, bits_all)
     t = table[table['w_bits'].isin(bits)]
     n_methods = t['method'].nunique()
-    fig, axs = panels(2 if heatmap else 1, fig, ax, (12 if heatmap else 6.5, 3.8), width_ratios=[1.3, 1] if heatmap else None)
-    a, colors = axs[0], {b: plt.cm.viridis(i / max(1, len(bits_all) - 1)) for i, b in enumerate(bits_all)}
-    for (w, method, akt), g in t[t['layer'] == layer].groupby(['w_bits', 'method', 'akt'], sort=True):
-        curve = g.groupby('iteration')['norm'].mean().sort_index()
-        if smooth > 1: curve = curve.rolling(smooth, min_periods=1).mean()
-        a.plot(curve.index, curve.values, color=colors[w], ls='-' if akt else '--', lw=1.4, label=_run_label(w, method, akt, n_methods))
-    if log: a.set_yscale('log')
-    a.set_xlabel('iteration'); a.set_ylabel(f'gradient norm ({layer})')
-    a.set_title(f'{layer} gradient norm' + (f' (rolling mean of {smooth})' if smooth > 1 else ''))
-    a.legend(fontsize=7, ncol=2)
-    if heatmap:
-        piv = (t.assign(run=[_run_label(*r, n_methods) for r in zip(t['w_bits'], t['method'], t['akt'])])
-                .groupby(['layer', 'run'], sort=False)['norm'].mean().unstack('run'))
-        runs = [_run_label(*k, n_methods) for k, _ in t.groupby(['w_bits', 'method', 'akt'], sort=True)]
-        piv = piv.reindex(index=[l for l in layers if l in piv.index], columns=runs)
-        a = axs[1]
-        vals = np.log10(piv.to_numpy(dtype=float).clip(1e-30)) if log else piv.to_numpy(dtype=float)
-        im = a.imshow(vals, aspect='auto', cmap='magma')
-        a.set_xticks(range(len(runs))); a.set_xticklabels(runs, rotation=45, ha='right', fontsize=7)
-        a.set_yticks(range(len(piv.index))); a.set_yticklabels(piv.index, fontsize=6)
-        a.set_title('mean ' + ('log10 ' if log else '') + 'gradient norm per layer')
-        fig.colorbar(im, ax=a, fraction=0.046)
+    fig, axs = panels(2 if heatmap else 1, fig, ax, (12 if heatmap else 6.5, 3.8),
+                      width_ratios=[1.3, 1] if heatmap else None)
+    colors = {b: plt.cm.viridis(i / max(1, len(bits_all) - 1)) for i, b in enumerate(bits_all)}
+    _norm_curves(axs[0], t, layer, colors, smooth, log, n_methods)
+    if heatmap: _norm_heatmap(fig, axs[1], t, layers, log, n_methods)
     return finish(fig, ax)
 
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #19880a3d
-def example_grad_norm_table(layers=('conv1', 'layer1.0.conv1', 'layer2.0.conv1', 'layer3.0.conv1', 'fc'), # layer names
-                            w_bits=(2, 4, 8), # bit-widths
-                            iterations:int=50, # iterations per run
-                            seeds=(0, 1), # seeds per run
-                            method:str='adadfq', # the method column
-                           ) -> pd.DataFrame:
-    "A made-up gradient-norm table in the trainer's shape (for examples and tests): bigger at low bits, smaller with AKT."
-    rng, rows = np.random.default_rng(0), []
-    for w in w_bits:
-        for akt in (False, True):
-            for s in seeds:
-                for i in range(iterations):
-                    norms = {l: (2.0 ** (8 - w)) * (0.5 if akt else 1.0) * (1 + j) * math.exp(-i / iterations) * rng.lognormal(0, 0.2)
-                             for j, l in enumerate(layers)}
-                    norms['global'] = math.sqrt(sum(v * v for v in norms.values()))
-                    rows += [dict(iteration=i, layer=l, norm=v, w_bits=w, a_bits=w, method=method, akt=akt, seed=s) for l, v in norms.items()]
-    return pd.DataFrame(rows)
-
-# %% ../../nbs/quantization/20a_zsq_plots.ipynb #d9e2b227
+# %% ../../nbs/quantization/20a_zsq_plots.ipynb #c461fbec
 def show_images(images:torch.Tensor, # (B, 3, H, W) in the normalised space
                 labels=None, # optional titles, one per image
                 ncols:int=8, # images per row
@@ -237,11 +304,11 @@ def show_images(images:torch.Tensor, # (B, 3, H, W) in the normalised space
                 title:str|None=None, # figure title
                 size:float=1.2, # inches per image
                 fig:Figure|None=None, # figure to draw into (cleared); None: a new one
-               ax=None, # instead of `fig`: the nrows*ncols axes to draw into
+                ax=None, # instead of `fig`: the nrows*ncols axes to draw into
                ) -> Figure:
     "A grid of denormalised images: a matplotlib `Figure`."
     if not isinstance(images, torch.Tensor) or images.dim() != 4:
-        raise ValueError(f"images: expected a (B, 3, H, W) tensor, got {getattr(images, 'shape', type(images).__name__)}")
+        raise ValueError(f"images: expected a (B, 3, H, W) tensor, got {_what(images)}")
     check_range('ncols', ncols, 1, None, int)
     imgs = denormalize(images.detach().float().cpu(), dataset).clamp(0, 1).permute(0, 2, 3, 1).numpy()
     nrows = max(1, math.ceil(len(imgs) / ncols))

@@ -9,14 +9,15 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .fake_quant import check_bits, qparams, fake_quant_reference, fake_quant, WeightQuantizer, PerTensor, PerChannel, ActQuantizer
+from .fake_quant import (check_bits, qparams, fake_quant_reference, fake_quant, WeightQuantizer, PerTensor,
+                                    PerChannel, ActQuantizer, check_granularity)
 from .act_sites import ACT_MODULES, act_kind, find_act_sites, call_after, bind_graph, SiteReport
 
 # %% auto #0
 __all__ = ['QConv2d', 'QLinear', 'QAct', 'quantize_model', 'quantized_layers', 'summarize', 'set_calibration', 'calibration',
            'act_ranges', 'calibrate', 'reset_act_ranges', 'set_act_quantile', 'output_agreement', 'select_act_ranges']
 
-# %% ../../nbs/quantization/01a_quant.ipynb #4d2e6e80
+# %% ../../nbs/quantization/01a_quant.ipynb #5d104a3a
 class QConv2d(nn.Conv2d):
     "A `Conv2d` whose weight is fake-quantized per output channel."
     @classmethod
@@ -27,11 +28,13 @@ class QConv2d(nn.Conv2d):
         return q
     def forward(self, x): return self._conv_forward(x, self.wq(self.weight), self.bias)
 
+# %% ../../nbs/quantization/01a_quant.ipynb #4c915bf1
 class QLinear(nn.Linear):
     "A `Linear` whose weight is fake-quantized per output row."
     from_float = classmethod(QConv2d.from_float.__func__)
     def forward(self, x): return F.linear(x, self.wq(self.weight), self.bias)
 
+# %% ../../nbs/quantization/01a_quant.ipynb #335c5760
 class QAct(nn.Module):
     "An activation module followed by its activation quantizer."
     def __init__(self, act:nn.Module, aq:ActQuantizer):
@@ -39,11 +42,13 @@ class QAct(nn.Module):
         self.act, self.aq = act, aq
     def forward(self, x): return self.aq(self.act(x))
 
-# %% ../../nbs/quantization/01a_quant.ipynb #84a26714
+# %% ../../nbs/quantization/01a_quant.ipynb #bb3f4e7d
 def _reset_sites(model, args):
+    "Forward pre-hook: every activation quantizer of `model` starts again at its first call site."
     for m in model.modules():
         if isinstance(m, ActQuantizer): m.site = 0
 
+# %% ../../nbs/quantization/01a_quant.ipynb #98c8a788
 def _uncovered(rep:SiteReport) -> str:
     "What the module fallback could not quantize, in words."
     out = [f"torch.fx could not trace {rep.model} ({rep.error}); its activation modules are quantized at each call"]
@@ -53,6 +58,7 @@ def _uncovered(rep:SiteReport) -> str:
                                    "functions it calls are not quantized)")
     return '; '.join(out)
 
+# %% ../../nbs/quantization/01a_quant.ipynb #d8c48204
 def _add_site_quantizer(q, site, aq):
     "Register `aq` in the module that makes the functional call `site`, as `act_quant.<i>`; its path."
     owner = q.get_submodule(site.owner) if site.owner else q
@@ -60,6 +66,51 @@ def _add_site_quantizer(q, site, aq):
     owner.act_quant.append(aq); aq.call_site = site
     return f"{site.owner + '.' if site.owner else ''}act_quant.{len(owner.act_quant) - 1}"
 
+# %% ../../nbs/quantization/01a_quant.ipynb #aa042215
+def _check_quantize_args(model, w_bits, a_bits, keep_fp, act_granularity) -> PerTensor:
+    "Refuse bad bits, a non-module, a bad granularity or an unknown `keep_fp` name; the granularity to use."
+    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    gran = check_granularity('act_granularity', act_granularity)
+    missing = [n for n in keep_fp if n not in dict(model.named_modules())]
+    if missing: raise ValueError(f"keep_fp: no module named {missing} in the model")
+    return gran
+
+# %% ../../nbs/quantization/01a_quant.ipynb #3d7ffff1
+def _swap_layers(q, rep, keep_fp, w_bits, fused, aq):
+    "Swap `q`'s convs and linears for quantized ones, and wrap every activation module it calls in a `QAct`."
+    calls = {}
+    for s in rep.sites:
+        if s.call == 'module': calls[s.target] = calls.get(s.target, 0) + 1
+    for name, mod in list(q.named_modules()):
+        for cname, child in list(mod.named_children()):
+            full = f'{name}.{cname}' if name else cname
+            if full in keep_fp or isinstance(child, (QConv2d, QLinear, QAct)): continue
+            if type(child) is nn.Conv2d: setattr(mod, cname, QConv2d.from_float(child, w_bits, fused))
+            elif type(child) is nn.Linear: setattr(mod, cname, QLinear.from_float(child, w_bits, fused))
+            elif full in calls: setattr(mod, cname, QAct(child, aq(max(4, calls[full] if rep.traced else 16))))
+
+# %% ../../nbs/quantization/01a_quant.ipynb #eb64f99b
+def _quantize_calls(q, rep, graph, keep_fp, a_bits, aq):
+    "Insert a quantizer after every functional activation call in `q`'s graph; `rep.sites`: the sites quantized."
+    functional = [s for s in rep.sites if s.call != 'module' and s.owner not in keep_fp] if a_bits < 32 else []
+    for s in functional: call_after(graph, s, _add_site_quantizer(q, s, aq(1)))
+    if functional: bind_graph(q, graph)
+    rep.sites = [s for s in rep.sites if s in functional or (s.call == 'module' and s.target not in keep_fp)]
+
+# %% ../../nbs/quantization/01a_quant.ipynb #e4f32846
+def _check_sites_found(rep:SiteReport, a_bits:int, act_types:tuple):
+    "Refuse to quantize the activations of a model in which no activation call site was found."
+    if a_bits == 32 or rep.sites: return
+    why = '' if rep.traced else f"; torch.fx could not trace it ({rep.error})"
+    kinds = ', '.join(c.__name__ for c in act_types)
+    raise ValueError(f"model: found no activation call site in {rep.model} (no {kinds} "
+                     f"module, function or tensor method{why}); a_bits={a_bits} would leave every activation in "
+                     "full precision: pass a_bits=32 for weight-only quantization, or the model's activation classes "
+                     "as act_types")
+
+# %% ../../nbs/quantization/01a_quant.ipynb #90c7493b
 def quantize_model(model:nn.Module, # full-precision network (left unchanged)
                    w_bits:int=4, # weight bits: 2..8, or 32 to keep weights in full precision
                    a_bits:int=4, # activation bits: 2..8, or 32 for full precision
@@ -71,57 +122,38 @@ def quantize_model(model:nn.Module, # full-precision network (left unchanged)
                    verbose:bool=False, # print a one-line summary
                    act_granularity:PerTensor|None=None, # PerTensor() (default) or PerChannel() activation ranges
                   ) -> nn.Module:
-    "A quantized copy of `model`: convs and linears with per-channel W`w_bits`, A`a_bits` after every activation call site."
-    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
-    if not isinstance(model, nn.Module): raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    gran = PerTensor() if act_granularity is None else act_granularity
-    if not isinstance(gran, PerTensor): raise ValueError(f"act_granularity: expected PerTensor() or PerChannel(), got {act_granularity!r}")
-    missing = [n for n in keep_fp if n not in dict(model.named_modules())]
-    if missing: raise ValueError(f"keep_fp: no module named {missing} in the model")
+    "A quantized copy of `model`: convs and linears with per-channel W`w_bits`, A`a_bits` after every activation site."
+    gran = _check_quantize_args(model, w_bits, a_bits, keep_fp, act_granularity)
     q = copy.deepcopy(model)
     rep, graph = find_act_sites(q, tuple(act_types), leaves=(QConv2d, QLinear, QAct, ActQuantizer))
-    calls = {}
-    for s in rep.sites:
-        if s.call == 'module': calls[s.target] = calls.get(s.target, 0) + 1
     aq = lambda n: ActQuantizer(a_bits, momentum, quantile, n, fused, gran)
-    for name, mod in list(q.named_modules()):
-        for cname, child in list(mod.named_children()):
-            full = f'{name}.{cname}' if name else cname
-            if full in keep_fp or isinstance(child, (QConv2d, QLinear, QAct)): continue
-            if type(child) is nn.Conv2d: setattr(mod, cname, QConv2d.from_float(child, w_bits, fused))
-            elif type(child) is nn.Linear: setattr(mod, cname, QLinear.from_float(child, w_bits, fused))
-            elif full in calls: setattr(mod, cname, QAct(child, aq(max(4, calls[full] if rep.traced else 16))))
-    functional = [s for s in rep.sites if s.call != 'module' and s.owner not in keep_fp] if a_bits < 32 else []
-    for s in functional: call_after(graph, s, _add_site_quantizer(q, s, aq(1)))
-    if functional: bind_graph(q, graph)
-    rep.sites = [s for s in rep.sites if s in functional or (s.call == 'module' and s.target not in keep_fp)]
-    if a_bits < 32 and not rep.sites:
-        why = '' if rep.traced else f"; torch.fx could not trace it ({rep.error})"
-        raise ValueError(f"model: found no activation call site in {rep.model} (no {', '.join(c.__name__ for c in act_types)} "
-                         f"module, function or tensor method{why}); a_bits={a_bits} would leave every activation in "
-                         "full precision: pass a_bits=32 for weight-only quantization, or the model's activation classes as act_types")
+    _swap_layers(q, rep, keep_fp, w_bits, fused, aq)
+    _quantize_calls(q, rep, graph, keep_fp, a_bits, aq)
+    _check_sites_found(rep, a_bits, act_types)
     if a_bits < 32 and not rep.traced: warnings.warn(f"quantize_model: {_uncovered(rep)}", stacklevel=2)
     q.act_site_report = rep
     q.register_forward_pre_hook(_reset_sites)
     if verbose: print(summarize(q))
     return q
 
-# %% ../../nbs/quantization/01a_quant.ipynb #0868fa58
+# %% ../../nbs/quantization/01a_quant.ipynb #6b589a45
 def quantized_layers(qmodel:nn.Module) -> list[dict]:
-    "One row per quantized module: name, kind ('weight' or 'activation'), bits; activations: their kind, call and calibrated sites."
+    "One row per quantized module: name, kind ('weight' or 'activation'), bits; activations: kind, call, sites."
     rows = []
     for name, m in qmodel.named_modules():
         if isinstance(m, (QConv2d, QLinear)):
-            rows.append(dict(name=name, kind='weight', type=type(m).__name__, bits=m.wq.bits, shape=tuple(m.weight.shape)))
+            rows.append(dict(name=name, kind='weight', type=type(m).__name__, bits=m.wq.bits,
+                             shape=tuple(m.weight.shape)))
         elif isinstance(m, QAct):
-            rows.append(dict(name=name, kind='activation', type=type(m.act).__name__, act=act_kind(m.act), call='module',
-                             bits=m.aq.bits, sites=m.aq.n_sites))
+            rows.append(dict(name=name, kind='activation', type=type(m.act).__name__, act=act_kind(m.act),
+                             call='module', bits=m.aq.bits, sites=m.aq.n_sites))
         elif isinstance(m, ActQuantizer) and getattr(m, 'call_site', None) is not None:
             s = m.call_site
             rows.append(dict(name=name, kind='activation', type=f'{s.target}()', act=s.kind, call=s.call, bits=m.bits,
                              sites=m.n_sites))
     return rows
 
+# %% ../../nbs/quantization/01a_quant.ipynb #48d8dd06
 def summarize(qmodel:nn.Module) -> str:
     "A one-line summary: weight layers, activation call sites by kind, how many are calibrated, what is not covered."
     rows = quantized_layers(qmodel)
@@ -131,18 +163,20 @@ def summarize(qmodel:nn.Module) -> str:
     kinds = {}
     for s in (rep.sites if rep is not None else []):
         kinds.setdefault(s.kind, {}); kinds[s.kind][s.call] = kinds[s.kind].get(s.call, 0) + 1
-    by_kind = ', '.join(f"{k} {sum(c.values())} [{', '.join(f'{n} {how}' for how, n in c.items())}]" for k, c in kinds.items())
+    by_kind = ', '.join(f"{k} {sum(c.values())} [{', '.join(f'{n} {how}' for how, n in c.items())}]"
+                        for k, c in kinds.items())
     text = (f"quantized {len(w)} weight layers (bits {wb}) and {sum(map(sum, map(dict.values, kinds.values())))} "
             f"activation call sites (bits {ab}: {by_kind or 'none'}), {sum(r['sites'] for r in a)} calibrated")
     return text if rep is None or rep.traced else f"{text}; {_uncovered(rep)}"
 
-# %% ../../nbs/quantization/01a_quant.ipynb #6c527be6
+# %% ../../nbs/quantization/01a_quant.ipynb #28e70a04
 def set_calibration(model:nn.Module, on:bool=True) -> nn.Module:
     "Let the activation ranges of `model` follow the data (`on=True`) or freeze them."
     for m in model.modules():
         if isinstance(m, ActQuantizer): m.calibrating = on
     return model
 
+# %% ../../nbs/quantization/01a_quant.ipynb #47fa1efe
 @contextmanager
 def calibration(model:nn.Module):
     "Context in which activation ranges are updated; frozen again on exit."
@@ -150,17 +184,20 @@ def calibration(model:nn.Module):
     try: yield model
     finally: set_calibration(model, False)
 
+# %% ../../nbs/quantization/01a_quant.ipynb #f37c466b
 def act_ranges(model:nn.Module) -> dict[str, tuple]:
-    "The current (lo, hi) of every calibrated activation call site, by module name (with '#site' for shared ones); lists per channel."
+    "(lo, hi) of each calibrated activation call site by module name ('#site' for shared ones); lists per channel."
     out = {}
     for name, m in model.named_modules():
-        if isinstance(m, ActQuantizer):
-            for s in range(m.lo.shape[0]):
-                if m.n_updates[s] == 0: continue
-                lo, hi = (m.lo[s], m.hi[s]) if m.lo.dim() == 1 else (m.lo[s, :m.channels[s]], m.hi[s, :m.channels[s]])
-                out[name + (f'#{s}' if s else '')] = (lo.item(), hi.item()) if m.lo.dim() == 1 else (lo.tolist(), hi.tolist())
+        if not isinstance(m, ActQuantizer): continue
+        for s in range(m.lo.shape[0]):
+            if m.n_updates[s] == 0: continue
+            key = name + (f'#{s}' if s else '')
+            if m.lo.dim() == 1: out[key] = (m.lo[s].item(), m.hi[s].item())
+            else: out[key] = (m.lo[s, :m.channels[s]].tolist(), m.hi[s, :m.channels[s]].tolist())
     return out
 
+# %% ../../nbs/quantization/01a_quant.ipynb #279db1fb
 @torch.no_grad()
 def calibrate(qmodel:nn.Module, # a model from `quantize_model`
               batches, # iterable of input tensors, or of (input, label) pairs
@@ -177,19 +214,22 @@ def calibrate(qmodel:nn.Module, # a model from `quantize_model`
     if n == 0: raise ValueError("batches: expected at least one batch, got none")
     return qmodel
 
-# %% ../../nbs/quantization/01a_quant.ipynb #0fb99c01
+# %% ../../nbs/quantization/01a_quant.ipynb #ec6bbfdf
 def _act_quantizers(model): return [m for m in model.modules() if isinstance(m, ActQuantizer)]
 
+# %% ../../nbs/quantization/01a_quant.ipynb #e2c0b8df
 def reset_act_ranges(qmodel:nn.Module) -> nn.Module:
     "Forget every activation range of `qmodel` (the next calibration starts afresh)."
     for m in _act_quantizers(qmodel): m.lo.zero_(); m.hi.zero_(); m.n_updates.zero_()
     return qmodel
 
+# %% ../../nbs/quantization/01a_quant.ipynb #c7501e27
 def set_act_quantile(qmodel:nn.Module, quantile:float|None) -> nn.Module:
     "Use the batch (1-q, q) quantiles (None: min/max) for the next range calibration of `qmodel`."
     for m in _act_quantizers(qmodel): m.quantile = quantile
     return qmodel
 
+# %% ../../nbs/quantization/01a_quant.ipynb #0d5c30eb
 @torch.no_grad()
 def output_agreement(fp_model:nn.Module, qmodel:nn.Module, batches) -> dict:
     "Top-1 agreement (%) and mean KL(softmax(FP) || softmax(Q)) of two models over `batches` of images."
@@ -200,6 +240,7 @@ def output_agreement(fp_model:nn.Module, qmodel:nn.Module, batches) -> dict:
         kl += F.kl_div(F.log_softmax(zq, 1), F.log_softmax(zt, 1), reduction='sum', log_target=True).item()
     return dict(agreement=100.0 * agree / n, kl=kl / n)
 
+# %% ../../nbs/quantization/01a_quant.ipynb #11364e7f
 def select_act_ranges(fp_model:nn.Module, # the FP teacher
                       qmodel:nn.Module, # its quantized copy; left calibrated with the chosen quantile, frozen
                       calib_batches:list, # images that set the ranges

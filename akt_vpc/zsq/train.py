@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 from torch import nn
 from ..core import check_choice, pick_device, progress, save_checkpoint, load_checkpoint
-from .quant import quantize_model, calibrate, set_calibration, reset_act_ranges, set_act_quantile, select_act_ranges
+from .quant import quantize_model, calibrate, set_calibration, reset_act_ranges
+from .quant import set_act_quantile, select_act_ranges
 from .config import ZSQConfig, ZSQResult
 from .data import evaluate, digits_fp_model
 from .synth import bn_matched_images, correct_bn_statistics
@@ -35,7 +36,7 @@ def layer_grad_norms(model:nn.Module) -> dict[str, float]:
     out['global'] = math.sqrt(sum(sq.values()))
     return out
 
-# %% ../../nbs/quantization/06_train.ipynb #b2e8fd71
+# %% ../../nbs/quantization/06_train.ipynb #f5c58cf3
 def _rng_state(sampler:torch.Generator) -> dict:
     "Every random state a run touches, as tensors and plain values."
     npst = np.random.get_state()
@@ -46,20 +47,25 @@ def _rng_state(sampler:torch.Generator) -> dict:
                 numpy_gauss=[int(npst[3]), float(npst[4])],
                 python=torch.tensor(pyst[1], dtype=torch.int64), python_gauss=pyst[2])
 
-def _set_rng_state(st:dict, sampler:torch.Generator):
+# %% ../../nbs/quantization/06_train.ipynb #6e33b820
+def _set_rng_state(st:dict, # from `_rng_state`
+                   sampler:torch.Generator, # the run's sampler, set in place
+                  ):
+    "Restore every random state `_rng_state` saved."
     torch.set_rng_state(st['torch']); sampler.set_state(st['sampler'])
     if st['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
     np.random.set_state(('MT19937', st['numpy_keys'].numpy().astype(np.uint32), st['numpy_pos'], *st['numpy_gauss']))
     random.setstate((3, tuple(st['python'].tolist()), st['python_gauss']))
 
+# %% ../../nbs/quantization/06_train.ipynb #1da19719
 def _split(xs): return xs[0], xs[1:]
 def _config_dict(cfg): return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
 _NOT_COMPARED = {'device', 'eval_every', 'checkpoint_every', 'out_dir'}
 # the fields the warm-up depends on: a warm-up checkpoint can start any run that agrees on these
-WARMUP_FIELDS = ('w_bits', 'a_bits', 'method', 'warmup_iterations', 'batch_size', 'g_lr', 'seed', 'quantile', 'img_size',
-                 'hast_images', 'hast_steps')
+WARMUP_FIELDS = ('w_bits', 'a_bits', 'method', 'warmup_iterations', 'batch_size', 'g_lr', 'seed', 'quantile',
+                 'img_size', 'hast_images', 'hast_steps')
 
-# %% ../../nbs/quantization/06_train.ipynb #baf1ba66
+# %% ../../nbs/quantization/06_train.ipynb #301498ce
 @dataclass
 class StepLog:
     "The figures of one iteration, as the history records them."
@@ -71,9 +77,10 @@ class StepLog:
 
 HISTORY = ('iteration', *(f.name for f in fields(StepLog)), 'acc')
 
+# %% ../../nbs/quantization/06_train.ipynb #ec609155
 class _Run:
-    "The state and steps of one `train_zsq` run (internal)."
-    def __init__(self, fp_model, test_data, cfg, calib_images):
+    "The state of one `train_zsq` run (internal): models, optimizer, method, step and record."
+    def __init__(self, fp_model, test_data, cfg, calib_images): # as `train_zsq`'s
         self.cfg, self.test_data, self.calib_images_given = cfg, test_data, calib_images
         self.device = pick_device(cfg.device)
         if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in fp_model.modules()):
@@ -84,7 +91,8 @@ class _Run:
         self.sampler = torch.Generator().manual_seed(rank_seed(cfg.seed, self.rank))
         self.teacher = copy.deepcopy(fp_model).to(self.device).eval().requires_grad_(False)
         q0 = None if cfg.quantile == 'auto' else cfg.quantile
-        self.q = quantize_model(fp_model, cfg.w_bits, cfg.a_bits, quantile=q0).to(self.device).eval().requires_grad_(True)
+        self.q = quantize_model(fp_model, cfg.w_bits, cfg.a_bits, quantile=q0)
+        self.q = self.q.to(self.device).eval().requires_grad_(True)
         self.q_opt = torch.optim.SGD(self.q.parameters(), lr=cfg.q_lr, momentum=0.9, nesterov=True, weight_decay=1e-4)
         self.method: ZSQMethod = make_method(cfg, self.teacher, self.sampler, self.device)
         self.q_net = ddp(self.q); self.method.distribute(ddp)   # the same modules, gradients shared across processes
@@ -94,89 +102,111 @@ class _Run:
         self.info = dict(fp_acc=float('nan'), q0_acc=float('nan'), act_quantile=q0, range_selection=[],
                          train_seconds=0.0, train_images=0)
 
-    # -- state ---------------------------------------------------------------------------------------------------
-    def state_dict(self):
-        return dict(format='akt_vpc.zsq/1', config=_config_dict(self.cfg), step=self.step,
-                    qmodel=self.q.state_dict(), q_opt=self.q_opt.state_dict(), **self.method.state_dict(),
-                    **dict(zip(('rng', 'rank_rng'), _split(gather(_rng_state(self.sampler))))), history=self.hist, info=self.info,
-                    grad_norms=dict(layers=self.gn_layers, iterations=self.gn_iters,
-                                    norms=torch.tensor(self.gn_rows, dtype=torch.float64) if self.gn_rows else None))
-
-    def load_state_dict(self, ck, warm_start=False):
-        mine, theirs = _config_dict(self.cfg), ck['config']
-        keys = WARMUP_FIELDS if warm_start else [k for k in mine if k not in _NOT_COMPARED]
-        diff = [k for k in keys if mine[k] != theirs.get(k)]
-        if diff: raise ValueError(f"cfg: differs from the checkpoint's in {diff}; use another out_dir or resume=False")
-        if warm_start and ck['step'] != self.cfg.warmup_iterations:
-            raise ValueError(f"warm_start: expected a checkpoint saved at the end of the warm-up (step "
-                             f"{self.cfg.warmup_iterations}), got step {ck['step']}")
-        self.step = ck['step']
-        self.q.load_state_dict(ck['qmodel']); self.q_opt.load_state_dict(ck['q_opt'])
-        self.method.load_state_dict(ck)
-        rngs = [ck['rng'], *ck.get('rank_rng', [])]
-        if len(rngs) != self.world: raise ValueError(f"resume: the checkpoint holds {len(rngs)} process(es)' state, this run has {self.world}")
-        _set_rng_state(rngs[self.rank], self.sampler)
-        self.hist, self.info = ck['history'], ck['info']
-        gn = ck['grad_norms']
-        self.gn_layers, self.gn_iters = gn['layers'], gn['iterations']
-        self.gn_rows = [] if gn['norms'] is None else gn['norms'].tolist()
-        if self.info['act_quantile'] is not None: set_act_quantile(self.q, self.info['act_quantile'])
-
-    def evaluate(self, model):
+    def evaluate(self, model) -> float:
+        "Top-1 of `model` on the test data (rank 0; nan without test data), leaving every random state as it was."
         if self.test_data is None or self.rank: return float('nan')   # rank 0 evaluates
         with torch.random.fork_rng(devices=[]):
             return evaluate(model, self.test_data, device=self.device, desc='test')
 
-    # -- the phases ----------------------------------------------------------------------------------------------
-    def prepare(self) -> bool:
-        "FP accuracy and the method's preparation (e.g. HAST's set); True when the latter made something new."
-        if math.isnan(self.info['fp_acc']): self.info['fp_acc'] = self.evaluate(self.teacher)
-        made = self.method.prepare()
-        set_calibration(self.q, self.step < self.cfg.warmup_iterations)   # warm-up: ranges follow the images (EMA)
-        return made
+# %% ../../nbs/quantization/06_train.ipynb #d3a577af
+def _run_state(run:_Run) -> dict:
+    "The run as a checkpoint: plain containers and tensors (every process takes part: the random states)."
+    rng, rank_rng = _split(gather(_rng_state(run.sampler)))
+    gn = dict(layers=run.gn_layers, iterations=run.gn_iters,
+              norms=torch.tensor(run.gn_rows, dtype=torch.float64) if run.gn_rows else None)
+    return dict(format='akt_vpc.zsq/1', config=_config_dict(run.cfg), step=run.step, qmodel=run.q.state_dict(),
+                q_opt=run.q_opt.state_dict(), **run.method.state_dict(), rng=rng, rank_rng=rank_rng,
+                history=run.hist, info=run.info, grad_norms=gn)
 
-    def end_warmup(self):
-        "Freeze or set the activation ranges as `calib_source` says, and measure the quantized-only accuracy."
-        cfg = self.cfg
-        set_calibration(self.q, False)
-        if cfg.calib_source != 'warmup':
-            if cfg.calib_source == 'synthetic':
-                cal = self.method.images(cfg.calib_batches)
-                held = self.method.images(max(1, cfg.calib_batches // 2)) if cfg.quantile == 'auto' else []
-            else:
-                x = self.calib_images_given
-                if x is None:
-                    x = bn_matched_images(self.teacher, cfg.calib_images, cfg.calib_steps, seed=cfg.seed, device=self.device,
-                                          shape=(3, cfg.img_size, cfg.img_size))
-                x = x.detach().to(self.device)
-                split = len(x) * 3 // 4 if cfg.quantile == 'auto' else len(x)
-                cal, held = list(x[:split].split(cfg.batch_size)), list(x[split:].split(cfg.batch_size))
-            if cfg.quantile == 'auto':
-                best, rows = select_act_ranges(self.teacher, self.q, cal, held, cfg.quantile_candidates)
-                self.info['act_quantile'], self.info['range_selection'] = best, rows
-            else: calibrate(reset_act_ranges(self.q), cal)
-        if cfg.bn_correction: correct_bn_statistics(self.teacher, self.q, self.method.images(cfg.calib_batches))
-        broadcast_buffers(self.q).eval()    # every process takes rank 0's ranges
-        self.info['q0_acc'] = self.evaluate(self.q)
+# %% ../../nbs/quantization/06_train.ipynb #6c164c35
+def _check_resumable(run:_Run, # the run to resume
+                     ck:dict, # a checkpoint from `_run_state`
+                     warm_start:bool=False, # compare `WARMUP_FIELDS` only, and expect the end of the warm-up
+                    ):
+    "Refuse `ck` when its settings, its step (warm start) or its number of processes do not fit `run`."
+    mine, theirs = _config_dict(run.cfg), ck['config']
+    keys = WARMUP_FIELDS if warm_start else [k for k in mine if k not in _NOT_COMPARED]
+    diff = [k for k in keys if mine[k] != theirs.get(k)]
+    if diff: raise ValueError(f"cfg: differs from the checkpoint's in {diff}; use another out_dir or resume=False")
+    if warm_start and ck['step'] != run.cfg.warmup_iterations:
+        raise ValueError(f"warm_start: expected a checkpoint saved at the end of the warm-up (step "
+                         f"{run.cfg.warmup_iterations}), got step {ck['step']}")
+    n = 1 + len(ck.get('rank_rng', []))
+    if n != run.world:
+        raise ValueError(f"resume: the checkpoint holds {n} process(es)' state, this run has {run.world}")
 
-    def warmup_step(self, it) -> StepLog:
-        "One warm-up iteration: the method's data step while the ranges calibrate; the Q model is not updated."
-        b = self.method.warmup_step(self.q, it)
-        return StepLog() if b is None else StepLog(loss_g=b.loss_g, teacher_acc=b.teacher_acc)
+# %% ../../nbs/quantization/06_train.ipynb #8240e92c
+def _load_run_state(run:_Run, # the run, modified in place
+                    ck:dict, # a checkpoint from `_run_state`
+                    warm_start:bool=False, # a warm-up checkpoint of a run that agrees on `WARMUP_FIELDS`
+                   ):
+    "Continue `run` from checkpoint `ck`, checked first."
+    _check_resumable(run, ck, warm_start)
+    run.step = ck['step']
+    run.q.load_state_dict(ck['qmodel']); run.q_opt.load_state_dict(ck['q_opt']); run.method.load_state_dict(ck)
+    _set_rng_state([ck['rng'], *ck.get('rank_rng', [])][run.rank], run.sampler)
+    run.hist, run.info, gn = ck['history'], ck['info'], ck['grad_norms']
+    run.gn_layers, run.gn_iters = gn['layers'], gn['iterations']
+    run.gn_rows = [] if gn['norms'] is None else gn['norms'].tolist()
+    if run.info['act_quantile'] is not None: set_act_quantile(run.q, run.info['act_quantile'])
 
-    def train_step(self, it, lr) -> StepLog:
-        "One fine-tuning iteration `it` (1-based): the method's data step, then the Q step on its detached images."
-        b = self.method.data_step(self.q, it, lr)
-        for grp in self.q_opt.param_groups: grp['lr'] = self.cfg.q_lr * lr
-        loss = self.method.q_objective(self.q_net, b)
-        check_finite(loss.total, 'L_Q (Q-model loss)', it)
-        self.q_opt.zero_grad(set_to_none=True); loss.total.backward()
-        if self.cfg.grad_norms:
-            g = layer_grad_norms(self.q)
-            if self.gn_layers is None: self.gn_layers = list(g)
-            self.gn_iters.append(it); self.gn_rows.append([g.get(k, 0.0) for k in self.gn_layers])
-        self.q_opt.step()
-        return StepLog(b.loss_g, loss.total.item(), loss.logit.item(), b.teacher_acc, lr)
+# %% ../../nbs/quantization/06_train.ipynb #ce626605
+def _prepare(run:_Run) -> bool:
+    "FP accuracy and the method's preparation (e.g. HAST's set); True when the latter made something new."
+    if math.isnan(run.info['fp_acc']): run.info['fp_acc'] = run.evaluate(run.teacher)
+    made = run.method.prepare()
+    set_calibration(run.q, run.step < run.cfg.warmup_iterations)   # warm-up: ranges follow the images (EMA)
+    return made
+
+# %% ../../nbs/quantization/06_train.ipynb #f2a70287
+def _warmup_step(run:_Run, it:int) -> StepLog:
+    "One warm-up iteration (`it` <= 0): the method's data step while the ranges calibrate; no Q update."
+    b = run.method.warmup_step(run.q, it)
+    return StepLog() if b is None else StepLog(loss_g=b.loss_g, teacher_acc=b.teacher_acc)
+
+# %% ../../nbs/quantization/06_train.ipynb #85c70951
+def _calibration_batches(run:_Run) -> tuple[list, list]:
+    "Synthetic batches that set the ranges, and held-out ones that pick the quantile ([] unless `quantile='auto'`)."
+    cfg, auto = run.cfg, run.cfg.quantile == 'auto'
+    if cfg.calib_source == 'synthetic':
+        return run.method.images(cfg.calib_batches), run.method.images(max(1, cfg.calib_batches // 2)) if auto else []
+    x = run.calib_images_given
+    if x is None:
+        x = bn_matched_images(run.teacher, cfg.calib_images, cfg.calib_steps, seed=cfg.seed, device=run.device,
+                              shape=(3, cfg.img_size, cfg.img_size))
+    x = x.detach().to(run.device)
+    split = len(x) * 3 // 4 if auto else len(x)
+    return list(x[:split].split(cfg.batch_size)), list(x[split:].split(cfg.batch_size))
+
+# %% ../../nbs/quantization/06_train.ipynb #81ff5ed9
+def _end_warmup(run:_Run):
+    "Freeze or set the activation ranges as `calib_source` says, and measure the quantized-only accuracy."
+    cfg = run.cfg
+    set_calibration(run.q, False)
+    if cfg.calib_source != 'warmup':
+        cal, held = _calibration_batches(run)
+        if cfg.quantile == 'auto':
+            best, rows = select_act_ranges(run.teacher, run.q, cal, held, cfg.quantile_candidates)
+            run.info['act_quantile'], run.info['range_selection'] = best, rows
+        else: calibrate(reset_act_ranges(run.q), cal)
+    if cfg.bn_correction: correct_bn_statistics(run.teacher, run.q, run.method.images(cfg.calib_batches))
+    broadcast_buffers(run.q).eval()    # every process takes rank 0's ranges
+    run.info['q0_acc'] = run.evaluate(run.q)
+
+# %% ../../nbs/quantization/06_train.ipynb #9ee2cdcd
+def _train_step(run:_Run, it:int, lr:float) -> StepLog:
+    "Fine-tuning iteration `it` (1-based) at learning-rate factor `lr`: data step, then Q step on its images."
+    b = run.method.data_step(run.q, it, lr)
+    for grp in run.q_opt.param_groups: grp['lr'] = run.cfg.q_lr * lr
+    loss = run.method.q_objective(run.q_net, b)
+    check_finite(loss.total, 'L_Q (Q-model loss)', it)
+    run.q_opt.zero_grad(set_to_none=True); loss.total.backward()
+    if run.cfg.grad_norms:
+        g = layer_grad_norms(run.q)
+        if run.gn_layers is None: run.gn_layers = list(g)
+        run.gn_iters.append(it); run.gn_rows.append([g.get(k, 0.0) for k in run.gn_layers])
+    run.q_opt.step()
+    return StepLog(b.loss_g, loss.total.item(), loss.logit.item(), b.teacher_acc, lr)
 
 # %% ../../nbs/quantization/06_train.ipynb #815b42b4
 def progress_figures(log:StepLog, # the iteration's figures
@@ -189,72 +219,97 @@ def progress_figures(log:StepLog, # the iteration's figures
     if not math.isnan(acc): out['acc'] = f'{acc:.1f}'
     return out
 
-# %% ../../nbs/quantization/06_train.ipynb #565d1480
+# %% ../../nbs/quantization/06_train.ipynb #d052d398
+def _iterate(run:_Run, step:int) -> tuple[StepLog, float]:
+    "Run step `step` (0-based, warm-up first) and record it; its figures and test accuracy (nan: not evaluated)."
+    cfg, W = run.cfg, run.cfg.warmup_iterations
+    it = step - W + 1     # fine-tuning iteration, 1-based; <= 0 during warm-up
+    if step == W: _end_warmup(run)
+    t0 = time.perf_counter()
+    if it <= 0: log = _warmup_step(run, it)
+    else:
+        log = _train_step(run, it, cfg.lr_factor(it - 1))
+        run.info['train_seconds'] += time.perf_counter() - t0
+        run.info['train_images'] += cfg.batch_size * run.world
+    run.step = step + 1
+    due = it > 0 and ((cfg.eval_every and it % cfg.eval_every == 0) or it == cfg.iterations)
+    acc = run.evaluate(run.q) if due else float('nan')
+    for k, v in dict(iteration=it, **asdict(log), acc=acc).items(): run.hist[k].append(v)
+    return log, acc
+
+# %% ../../nbs/quantization/06_train.ipynb #a27041f4
+def _save(run:_Run, path:Path|None):
+    "Write the run's checkpoint to `path` (nothing when None)."
+    sd = _run_state(run) if path is not None else None     # every process takes part (random states)
+    if sd is not None and run.rank == 0: save_checkpoint(sd, path)
+
+def _checkpoint(run:_Run, ckpt:Path|None):
+    "The checkpoints due after a step."
+    W, total = run.cfg.warmup_iterations, run.cfg.warmup_iterations + run.cfg.iterations
+    if run.step % run.cfg.checkpoint_every == 0 or run.step == W or run.step == total: _save(run, ckpt)
+    if run.step == W and ckpt is not None: _save(run, ckpt.with_name(f'zsq_{run.cfg.tag}_warmup.pt'))
+
+# %% ../../nbs/quantization/06_train.ipynb #ff27fe96
 def train_zsq(fp_model:nn.Module, # the FP classifier (not modified)
               test_data, # Dataset/DataLoader of (image, label) for the reported accuracies, or None
               cfg:ZSQConfig, # the run's choices
               resume:bool=True, # continue from the checkpoint in `cfg.out_dir` when there is one
-              calib_images:torch.Tensor|None=None, # BN-matched (synthetic!) images for calib_source 'bn_matched'; made when None
-              stop_after:int|None=None, # stop (with a checkpoint) after this fine-tuning iteration, as an interruption would
-              warm_start:str|Path|None=None, # a `*_warmup.pt` of a run with the same WARMUP_FIELDS: skip the warm-up
+              calib_images:torch.Tensor|None=None, # BN-matched (synthetic!) images for calib_source 'bn_matched'
+              stop_after:int|None=None, # stop (with a checkpoint) after this fine-tuning iteration
+              warm_start:str|Path|None=None, # a `*_warmup.pt` of a run with the same WARMUP_FIELDS: no warm-up
              ) -> ZSQResult:
     "Zero-shot quantize `fp_model` at `cfg.w_bits`/`cfg.a_bits` and fine-tune it on synthetic images only."
     if not isinstance(cfg, ZSQConfig): raise ValueError(f"cfg: expected a ZSQConfig, got {type(cfg).__name__}")
-    if not isinstance(fp_model, nn.Module): raise ValueError(f"fp_model: expected a torch.nn.Module, got {type(fp_model).__name__}")
+    if not isinstance(fp_model, nn.Module):
+        raise ValueError(f"fp_model: expected a torch.nn.Module, got {type(fp_model).__name__}")
     run = _Run(fp_model, test_data, cfg, calib_images)
     ckpt = Path(cfg.out_dir)/f'zsq_{cfg.tag}.pt' if cfg.out_dir else None
-    if resume and ckpt is not None and gather(ckpt.exists())[0]: run.load_state_dict(load_checkpoint(ckpt))
-    elif warm_start is not None: run.load_state_dict(load_checkpoint(warm_start), warm_start=True)
-    def save(path=ckpt):
-        sd = run.state_dict() if path is not None else None     # every process takes part (random states)
-        if sd is not None and run.rank == 0: save_checkpoint(sd, path)
+    if resume and ckpt is not None and gather(ckpt.exists())[0]: _load_run_state(run, load_checkpoint(ckpt))
+    elif warm_start is not None: _load_run_state(run, load_checkpoint(warm_start), warm_start=True)
     W, total = cfg.warmup_iterations, cfg.warmup_iterations + cfg.iterations
-    if run.prepare() and run.step == 0: save()   # e.g. HAST's synthetic set: made once, kept
-    bar = progress(range(run.step, total), desc=f'ZSQ {cfg.tag}', total=total, initial=run.step, disable=run.rank > 0 or None)
+    if _prepare(run) and run.step == 0: _save(run, ckpt)   # e.g. HAST's synthetic set: made once, kept
+    bar = progress(range(run.step, total), desc=f'ZSQ {cfg.tag}', total=total, initial=run.step,
+                   disable=run.rank > 0 or None)
     finished = True
     for step in bar:
-        it = step - W + 1     # fine-tuning iteration, 1-based; <= 0 during warm-up
-        if step == W: run.end_warmup()
-        t0 = time.perf_counter()
-        if it <= 0: log = run.warmup_step(it)
-        else:
-            log = run.train_step(it, cfg.lr_factor(it - 1))
-            run.info['train_seconds'] += time.perf_counter() - t0; run.info['train_images'] += cfg.batch_size * run.world
-        run.step = step + 1
-        acc = run.evaluate(run.q) if it > 0 and ((cfg.eval_every and it % cfg.eval_every == 0) or it == cfg.iterations) else float('nan')
-        for k, v in dict(iteration=it, **asdict(log), acc=acc).items(): run.hist[k].append(v)
+        log, acc = _iterate(run, step)
         if step % 10 == 0 or step == total - 1: bar.set_postfix(progress_figures(log, acc, run.method.logit_floor))
-        if run.step % cfg.checkpoint_every == 0 or run.step == W or run.step == total: save()
-        if run.step == W and ckpt is not None: save(ckpt.with_name(f'zsq_{cfg.tag}_warmup.pt'))
-        if stop_after is not None and it >= stop_after and run.step < total:
-            if run.step % cfg.checkpoint_every and run.step != W: save()
+        _checkpoint(run, ckpt)
+        if stop_after is not None and step - W + 1 >= stop_after and run.step < total:
+            if run.step % cfg.checkpoint_every and run.step != W: _save(run, ckpt)
             finished = False; break
     bar.close()
     return _result(run, ckpt, finished)
 
-def _result(run, ckpt, finished):
-    cfg, h = run.cfg, pd.DataFrame(run.hist)
+# %% ../../nbs/quantization/06_train.ipynb #49140738
+def _grad_norm_table(run:_Run) -> pd.DataFrame|None:
+    "The recorded gradient norms as a tidy table (None when not asked for)."
+    cfg = run.cfg
+    if not (cfg.grad_norms and run.gn_rows): return None
+    gn = pd.DataFrame(dict(iteration=np.repeat(run.gn_iters, len(run.gn_layers)),
+                           layer=np.tile(run.gn_layers, len(run.gn_iters)), norm=np.asarray(run.gn_rows).ravel()))
+    return gn.assign(w_bits=cfg.w_bits, a_bits=cfg.a_bits, method=cfg.method, akt=cfg.akt, seed=cfg.seed)
+
+# %% ../../nbs/quantization/06_train.ipynb #ea99b7a0
+def _result(run:_Run, ckpt:Path|None, finished:bool) -> ZSQResult:
+    "The `ZSQResult` of a run: accuracies from its history, the table, the models."
+    cfg, h, info = run.cfg, pd.DataFrame(run.hist), run.info
     ev = h[h.acc.notna() & (h.iteration > 0)]
     best = ev.loc[ev.acc.idxmax()] if len(ev) else None
     last = ev.acc.iloc[-1] if finished and len(ev) and ev.iteration.iloc[-1] == cfg.iterations else float('nan')
-    gn = None
-    if cfg.grad_norms and run.gn_rows:
-        arr = np.asarray(run.gn_rows)
-        gn = pd.DataFrame(dict(iteration=np.repeat(run.gn_iters, len(run.gn_layers)),
-                               layer=np.tile(run.gn_layers, len(run.gn_iters)), norm=arr.ravel()))
-        gn = gn.assign(w_bits=cfg.w_bits, a_bits=cfg.a_bits, method=cfg.method, akt=cfg.akt, seed=cfg.seed)
-    secs, info = run.info['train_seconds'], run.info
+    secs = info['train_seconds']
     return ZSQResult(config=cfg, fp_acc=info['fp_acc'], quantized_only_acc=info['q0_acc'], last_acc=float(last),
                      best_acc=float('nan') if best is None else float(best.acc),
-                     best_iter=-1 if best is None else int(best.iteration), history=h, grad_norms=gn,
+                     best_iter=-1 if best is None else int(best.iteration), history=h, grad_norms=_grad_norm_table(run),
                      checkpoint=ckpt if ckpt is not None and ckpt.exists() else None, qmodel=run.q,
                      generator=run.method.generator, act_quantile=info['act_quantile'],
                      range_selection=info['range_selection'],
                      images_per_s=info['train_images'] / secs if secs > 0 else float('nan'), finished=finished)
 
-# %% ../../nbs/quantization/06_train.ipynb #a1c0ffee0001
+# %% ../../nbs/quantization/06_train.ipynb #fafa60fc
 def display_name(o) -> str: return o if isinstance(o, str) else type(o).__name__
 
+# %% ../../nbs/quantization/06_train.ipynb #0a01c817
 def resolve_dataset(model, # as `run_zsq`'s `model`
                     dataset, # as `run_zsq`'s `dataset`
                    ):
@@ -263,20 +318,26 @@ def resolve_dataset(model, # as `run_zsq`'s `model`
     from akt_vpc.models import PRETRAINED
     if dataset is None:
         if not (isinstance(model, str) and (model == 'digits' or model in PRETRAINED)):
-            raise ValueError(f"dataset: expected one of {list(NUM_CLASSES)} or a Dataset for model {display_name(model)!r}, got None")
+            raise ValueError(f"dataset: expected one of {list(NUM_CLASSES)} or a Dataset for model "
+                             f"{display_name(model)!r}, got None")
         dataset = model.rsplit('_', 1)[-1]   # 'digits', or the data set a pretrained name ends with
     if isinstance(dataset, str): check_choice('dataset', dataset, EVAL_SETS)
     return dataset
 
-def load_fp_and_test(model, dataset, # as `run_zsq`'s (`dataset` from `resolve_dataset`)
-                     weights:str|None=None, download:bool=True, fp_epochs:int=15, seed:int=0, device:str='auto', # as `run_zsq`'s
+# %% ../../nbs/quantization/06_train.ipynb #8b702860
+def load_fp_and_test(model, # as `run_zsq`'s
+                     dataset, # from `resolve_dataset`
+                     weights:str|None=None, download:bool=True, fp_epochs:int=15, seed:int=0, # as `run_zsq`'s
+                     device:str='auto', # as `run_zsq`'s
                     ) -> tuple:
-    "The FP model (trained here for 'digits', else loaded) and the test set, checked to have the same number of classes."
+    "The FP model (trained here for 'digits', else loaded) and the test set, checked to have as many classes."
     from akt_vpc.zsq.data import eval_dataset, NUM_CLASSES
     from akt_vpc.models import classifier
-    fp = digits_fp_model(fp_epochs, seed=seed, device=device) if model == 'digits' else classifier(model, weights, download)
+    if model == 'digits': fp = digits_fp_model(fp_epochs, seed=seed, device=device)
+    else: fp = classifier(model, weights, download)
     if isinstance(dataset, str) and count_classes(fp) != NUM_CLASSES[dataset]:
-        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, the model predicts {count_classes(fp)}")
+        raise ValueError(f"dataset: {dataset!r} has {NUM_CLASSES[dataset]} classes, "
+                         f"the model predicts {count_classes(fp)}")
     return fp, eval_dataset(dataset, download=download)
 
 # %% ../../nbs/quantization/06_train.ipynb #8da14366
@@ -308,8 +369,10 @@ class ZSQRun(QuantRun):
     checkpoint:str|None # the last checkpoint written (None without `out_dir`)
 
 # %% ../../nbs/quantization/06_train.ipynb #c04507d4
-def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
-            dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or a Dataset; None: a named model's own
+def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretrained name ('resnet56_cifar100', see
+                                          # `models.PRETRAINED`), an architecture name with `weights`, or an nn.Module
+            dataset=None, # test set: 'cifar10', 'cifar100' (torchvision), 'cifar10_jpeg' (shared copy), 'digits', or
+                          # a Dataset; None: a named model's own
             weights:str|None=None, # a weights file for an architecture name ('resnet32', a torchvision classifier)
             w_bits:int=4, a_bits:int=4, # bit-widths
             method:str='adadfq', # 'gdfq', 'adadfq', 'hast'
@@ -326,7 +389,7 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
            ) -> ZSQRun:
     "Zero-shot quantize a model: the quantized model and its FP, quantized-only and fine-tuned top-1 on a test set."
     dataset = resolve_dataset(model, dataset)
-    cfg_kwargs = {'calib_source': 'synthetic', 'quantile': 'auto', **cfg_kwargs}   # the data-free range setting of the bench
+    cfg_kwargs = {'calib_source': 'synthetic', 'quantile': 'auto', **cfg_kwargs}   # the bench's data-free ranges
     cfg = ZSQConfig(w_bits=w_bits, a_bits=a_bits, method=method, akt=akt, iterations=iterations,
                     warmup_iterations=warmup_iterations, batch_size=batch_size, device=device, out_dir=out_dir,
                     seed=seed, **cfg_kwargs)
@@ -336,9 +399,15 @@ def run_zsq(model:str|nn.Module='digits', # 'digits' (trained here), a pretraine
     return ZSQRun(model=display_name(model), dataset=display_name(dataset), **res.summary(), qmodel=res.qmodel,
                   seconds=round(time.time() - t0, 1), checkpoint=str(res.checkpoint) if res.checkpoint else None)
 
-def zsq_demo(w_bits:int=4, a_bits:int=4, iterations:int=300, device:str='auto', **kwargs) -> ZSQRun:
+# %% ../../nbs/quantization/06_train.ipynb #90aad37a
+def zsq_demo(w_bits:int=4, a_bits:int=4, # bit-widths
+             iterations:int=300, # fine-tuning iterations
+             device:str='auto', # where to run
+             **kwargs, # passed to `run_zsq`
+            ) -> ZSQRun:
     "The README demo: ZSQ with AKT on the embedded digits model; prints FP, quantized-only and fine-tuned top-1."
     out = run_zsq('digits', w_bits=w_bits, a_bits=a_bits, iterations=iterations, device=device, **kwargs)
     print(f"ResNet-8 on digits ({out.run}): FP {out.fp_acc:.2f}%  quantized only {out.quantized_only_acc:.2f}%  "
-          f"fine-tuned {out.last_acc:.2f}% (best, test-selected {out.best_acc_test_selected:.2f}%)  [{out.seconds:.0f} s]")
+          f"fine-tuned {out.last_acc:.2f}% (best, test-selected {out.best_acc_test_selected:.2f}%)  "
+          f"[{out.seconds:.0f} s]")
     return out
