@@ -209,6 +209,7 @@ def _reconstruct_args(p:argparse.ArgumentParser):
     p.add_argument('--generator-iterations', type=int, default=200, help='Adam steps of the GDFQ generator')
     p.add_argument('--bn-steps', type=int, default=100, help='Adam steps of the BN-matched pixels')
     p.add_argument('--batch', type=int, default=32, help='images per reconstruction step')
+    p.add_argument('--image-size', type=int, default=None, help="synthetic images' side (default: the test set's)")
     p.add_argument('--export', default=None,
                    help='write the quantized model to this ONNX file (QDQ, the learned codes kept)')
 
@@ -222,7 +223,7 @@ def _reconstruct(args:argparse.Namespace):
                              akt_weight=args.akt_weight, iterations=args.iterations, images=args.images,
                              generator_iterations=args.generator_iterations, bn_steps=args.bn_steps,
                              batch_size=args.batch, device=args.device, seed=args.seed, download=args.download,
-                             fp_epochs=args.fp_epochs)
+                             fp_epochs=args.fp_epochs, image_size=args.image_size)
     out = res.to_dict()
     if args.export:
         from akt_vpc.zsq.export import export_onnx

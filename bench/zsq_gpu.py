@@ -33,7 +33,7 @@ from akt_vpc.zsq.config import ZSQConfig
 from akt_vpc.zsq.train import train_zsq
 from akt_vpc.models import pretrained_resnet20
 from akt_vpc.zsq.data import cifar10_jpeg_testset, evaluate
-from akt_vpc.zsq.reconstruct_run import run_reconstruction
+from akt_vpc.zsq.reconstruct_run import run_reconstruction, image_shape
 
 BENCH = Path(__file__).parent
 
@@ -71,7 +71,7 @@ def config(a, bits, akt, iterations, device, out_dir, warmup=None):
                      batch_size=a.batch, seed=a.seed, device=device, lr_schedule='step', lr_step_at=0.5,
                      checkpoint_every=10**9, out_dir=out_dir, calib_source=a.calib,
                      quantile='auto' if a.calib == 'synthetic' else None, calib_batches=8,
-                     quantile_candidates=(None, 0.99999, 0.9999, 0.999, 0.995))
+                     quantile_candidates=(None, 0.99999, 0.9999, 0.999, 0.995), img_size=a.img_size)
 
 def size_schedule(a, fp, device, t_eval, elapsed, runs):
     "Time a short probe run; the largest iterations per run that fit the rest of the budget."
@@ -107,11 +107,12 @@ def main(argv=None):
     device = pick_device(a.device)
     if device.type == 'cuda': torch.backends.cudnn.benchmark = True
     fp, test = pretrained_resnet20('cifar10'), cifar10_jpeg_testset(n=a.test_n)
+    a.img_size = image_shape(fp, test)[-1]    # the side of the synthetic images: the test set's (square)
     t0 = time.time(); fp_acc = evaluate(fp, test, device=device, desc='FP'); t_eval = time.time() - t0
     res = dict(benchmark='zsq_gpu', protocol='AKT paper: ResNet-20 CIFAR-10, AdaDFQ with and without AKT',
                device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor() or platform.machine(),
                torch=torch.__version__, budget_s=a.budget_s, tiny=a.tiny,
-               test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', fp_acc=round(fp_acc, 2),
+               test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', fp_acc=round(fp_acc, 2), img_size=a.img_size,
                settings=dict(batch_size=a.batch, q_lr=1e-4, g_lr=1e-3, lr_schedule='step x0.1 at 50%', T=20,
                              akt_form='reference', akt_lambda=1000, calib_source=a.calib,
                              quantile="auto: smallest KL(FP||Q) on 4 held-out generator batches" if a.calib == 'synthetic' else None,

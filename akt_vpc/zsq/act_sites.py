@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'ACT_MODULES', 'act_kind', 'SiteTracer', 'trace', 'ActSite', 'graph_sites', 'SiteReport',
-           'find_act_sites', 'call_after', 'bind_graph']
+           'find_act_sites', 'call_after', 'bind_graph', 'traced_graph']
 
 # %% ../../nbs/quantization/01b_act_sites.ipynb #e8ff7c21
 ACTIVATIONS = {  # kind: (module classes, functions, tensor methods); 'relu6' before its base class Hardtanh
@@ -79,7 +79,8 @@ class ActSite:
     inplace:bool=False # the call overwrites its input
     def __str__(self):
         where = self.owner or '(model)'
-        return self.target if self.call == 'module' else f"{where}: {'.' if self.call == 'method' else ''}{self.target}()"
+        if self.call == 'module': return self.target
+        return f"{where}: {'.' if self.call == 'method' else ''}{self.target}()"
 
 def _inplace(n):
     name = n.target if isinstance(n.target, str) else getattr(n.target, '__name__', '')
@@ -122,6 +123,7 @@ class SiteReport:
         for s in self.sites: out[s.kind] = out.get(s.kind, 0) + 1
         return out
 
+# %% ../../nbs/quantization/01b_act_sites.ipynb #d8d85be7
 def _own_calls(path, m, act_types, leaves):
     "The functional activation calls in `m.forward` itself, or None when it cannot be traced."
     try: g = trace(m, leaves, own_forward_only=True)
@@ -140,7 +142,8 @@ def find_act_sites(model:nn.Module, # the network
     rep, plain = SiteReport(type(model).__name__, [], traced=False, error=err), SiteTracer(leaves)
     for path, m in model.named_modules():
         kind = act_kind(m, act_types)
-        if kind: rep.sites.append(ActSite(kind, 'module', path, path.rpartition('.')[0], '', getattr(m, 'inplace', False) is True))
+        inplace = getattr(m, 'inplace', False) is True
+        if kind: rep.sites.append(ActSite(kind, 'module', path, path.rpartition('.')[0], '', inplace))
         elif not plain.is_leaf_module(m, path):
             calls = _own_calls(path, m, act_types, leaves)
             if calls is None: rep.uninspected.append(path or '(model)')
@@ -163,10 +166,19 @@ def call_after(graph:fx.Graph, # a traced graph
     return new
 
 def bind_graph(model:nn.Module, graph:fx.Graph) -> nn.Module:
-    "Make `model` run `graph` (a trace of it): its forward becomes the graph's code; returns `model`."
+    "Make `model` run `graph` (a trace of it): its forward becomes the graph's code (kept as `model.bound_graph`)."
     graph.lint()
     code = graph.python_code(root_module='self')
     ns = dict(code.globals)
     exec(compile(code.src, f'<traced {type(model).__name__}>', 'exec'), ns)
     model.forward = types.MethodType(ns['forward'], model)
+    model.bound_graph = graph
     return model
+
+# %% ../../nbs/quantization/01b_act_sites.ipynb #145e978f
+def traced_graph(model:nn.Module, # a network, or one whose forward `bind_graph` replaced
+                 leaves:tuple=(), # module classes not to trace into (for a fresh trace)
+                ) -> fx.Graph:
+    "The graph `model` runs: its bound graph when it has one, else `trace(model, leaves)`."
+    g = model.__dict__.get('bound_graph')
+    return g if g is not None and 'forward' in model.__dict__ else trace(model, leaves)

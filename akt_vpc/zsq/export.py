@@ -4,7 +4,7 @@
 
 # %% ../../nbs/quantization/08_export.ipynb #5145c5be
 from __future__ import annotations
-import copy, tempfile, warnings
+import copy, functools, tempfile, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -23,30 +23,34 @@ def _need(pkg:str):
     "Import `pkg` (onnx, onnxruntime), or say how to install it."
     try: return __import__(pkg)
     except ImportError:
-        raise ImportError(f"{pkg} is needed to export or run ONNX models: pip install 'akt_vpc[onnx]' (onnx, onnxruntime)") from None
+        raise ImportError(f"{pkg} is needed to export or run ONNX models: "
+                          "pip install 'akt_vpc[onnx]' (onnx, onnxruntime)") from None
 
 # %% ../../nbs/quantization/08_export.ipynb #8185edac
 class FixedCodes(nn.Module):
-    "The weight quantizer of a baked learned rounding: the weight already holds (c + z) / S per output channel and passes as is."
+    "Weight quantizer of a baked learned rounding: the weight holds (c + z) / S per output channel already."
     def __init__(self, S:torch.Tensor, z:torch.Tensor, bits:int):
         super().__init__(); self.bits = bits
         self.register_buffer('S', S.detach().clone()); self.register_buffer('z', z.detach().clone())
     def forward(self, w): return w
 
+# %% ../../nbs/quantization/08_export.ipynb #38fccf33
 def bake_rounding(qmodel:nn.Module # a quantized model (left unchanged)
                  ) -> nn.Module:
-    "A copy of `qmodel` whose learned weight roundings (`AdaRoundQuantizer`) are fixed: each weight replaced by its quantized value."
+    "A copy of `qmodel` whose learned roundings (`AdaRoundQuantizer`) are fixed: each weight its quantized value."
     m = copy.deepcopy(qmodel).eval()
     for name, mod in m.named_modules():
         if isinstance(mod, (QConv2d, QLinear)) and isinstance(mod.wq, AdaRoundQuantizer):
-            if mod.wq.soft: raise ValueError(f"qmodel: the rounding of {name} is still soft (a reconstruction stopped half-way); harden() it first")
+            if mod.wq.soft: raise ValueError(f"qmodel: the rounding of {name} is still soft (a reconstruction stopped "
+                                             "half-way); harden() it first")
             with torch.no_grad(): mod.weight.copy_(mod.wq(mod.weight))
             mod.wq = FixedCodes(mod.wq.S, mod.wq.z, mod.wq.bits)
     return m
 
+# %% ../../nbs/quantization/08_export.ipynb #de44f8bd
 def fold_batchnorm(qmodel:nn.Module # a quantized model (left unchanged)
                   ) -> nn.Module:
-    "A copy of `qmodel` (learned roundings baked) with every BatchNorm that only reads one quantized conv folded into it (Identity left)."
+    "A copy of `qmodel` (roundings baked), each BatchNorm that reads one quantized conv folded into it (Identity left)."
     m = bake_rounding(qmodel)
     g = trace(m, leaves=(QConv2d, QLinear, QAct, ActQuantizer))
     mods, uses = dict(m.named_modules()), Counter(n.target for n in g.nodes if n.op == 'call_module')
@@ -69,18 +73,20 @@ def fold_batchnorm(qmodel:nn.Module # a quantized model (left unchanged)
     return m
 
 # %% ../../nbs/quantization/08_export.ipynb #900bb429
+def _fq_weight(w, scale, zp): return torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -128, 127)
+
 def _prepare(m:nn.Module):
     "Give every quantizer of `m` its export form: torch fake-quantize ops on constant scales and zero points."
     for name, mod in m.named_modules():
-        if isinstance(mod, (QConv2d, QLinear)) and isinstance(mod.wq, FixedCodes):   # codes c: w = (c + z) / S, S < 0 after a BN of negative scale
-            S, z = mod.wq.S.flatten(), mod.wq.z.flatten()
-            scale, zp = (1 / S.abs()).float(), torch.where(S > 0, -z, z - 1).to(torch.int32)   # S < 0: code -c - 1, in range
-            mod.wq.forward = lambda w, scale=scale, zp=zp: torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -128, 127)
+        if isinstance(mod, (QConv2d, QLinear)) and isinstance(mod.wq, FixedCodes):
+            S, z = mod.wq.S.flatten(), mod.wq.z.flatten()    # codes c: w = (c + z) / S; S < 0 after a BN scale < 0
+            scale, zp = (1 / S.abs()).float(), torch.where(S > 0, -z, z - 1).to(torch.int32)   # S < 0: code -c - 1
+            mod.wq.forward = functools.partial(_fq_weight, scale=scale, zp=zp)
         elif isinstance(mod, (QConv2d, QLinear)) and mod.wq.bits < 32:
             flat = mod.weight.detach().flatten(1)
             S, z = qparams(flat.min(1).values, flat.max(1).values, mod.wq.bits)
             scale, zp = (1 / S).float(), (-z).to(torch.int32)
-            mod.wq.forward = lambda w, scale=scale, zp=zp: torch.fake_quantize_per_channel_affine(w, scale, zp, 0, -128, 127)
+            mod.wq.forward = functools.partial(_fq_weight, scale=scale, zp=zp)
         elif isinstance(mod, ActQuantizer) and mod.bits < 32:
             sites = []
             for s in range(mod.lo.shape[0]):
@@ -88,7 +94,8 @@ def _prepare(m:nn.Module):
                 S, z = qparams(mod.lo[s], mod.hi[s], mod.bits)
                 zp = 2**(mod.bits - 1) - int(z)
                 if not 0 <= zp <= 255:
-                    raise ValueError(f"qmodel: the activation range of {name} (site {s}) [{mod.lo[s]:.4g}, {mod.hi[s]:.4g}] "
+                    raise ValueError(f"qmodel: the activation range of {name} (site {s}) "
+                                     f"[{mod.lo[s]:.4g}, {mod.hi[s]:.4g}] "
                                      "does not contain 0; an unsigned 8-bit code with a zero point cannot hold it")
                 sites.append((float(1 / S), zp))
             def fq(x, mod=mod, sites=sites):
@@ -96,6 +103,7 @@ def _prepare(m:nn.Module):
                 return torch.fake_quantize_per_tensor_affine(x, sites[s][0], sites[s][1], 0, 255)
             mod.forward = fq
 
+# %% ../../nbs/quantization/08_export.ipynb #2bc4933c
 def _to_qdq(model, a_bits:int):
     "Store quantized weights as int8 initializers; clip activation codes to `a_bits` bits."
     from onnx import numpy_helper, helper
@@ -119,23 +127,28 @@ def _to_qdq(model, a_bits:int):
             g.initializer.extend([numpy_helper.from_array(np.array(0, np.uint8), lo),
                                   numpy_helper.from_array(np.array(2**a_bits - 1, np.uint8), hi)])
             for r in readers(out): r.input[:] = [out + '_clip' if i == out else i for i in r.input]
-            g.node.insert(list(g.node).index(n) + 1, helper.make_node('Clip', [out, lo, hi], [out + '_clip'], name=n.name + '_clip'))
+            clip = helper.make_node('Clip', [out, lo, hi], [out + '_clip'], name=n.name + '_clip')
+            g.node.insert(list(g.node).index(n) + 1, clip)
     return model
 
+# %% ../../nbs/quantization/08_export.ipynb #3905432a
 def export_onnx(qmodel:nn.Module, # a calibrated model from `quantize_model` with per-tensor activation ranges
                 path, # the .onnx file to write
-                input_shape:tuple=(1, 3, 32, 32), # the shape of an input batch (the batch size stays dynamic)
+                input_shape:tuple|None=None, # a batch's shape (batch size dynamic); None: 1 x `qmodel.image_shape`
                 fold_bn:bool=True, # fold BatchNorm into the preceding quantized convs (for integer convs)
                 opset:int=13, # ONNX opset (13: per-channel Q/DQ)
                ) -> Path:
-    "Write `qmodel` as an ONNX QDQ model: int8 weight codes (learned ones kept) with per-channel scales, a Q/DQ pair at every activation site."
+    "Write `qmodel` as ONNX QDQ: int8 weight codes (learned ones kept), per-channel scales, Q/DQ at activation sites."
     onnx = _need('onnx')
     aqs = {n: m for n, m in qmodel.named_modules() if isinstance(m, ActQuantizer) and m.bits < 32}
     bad = [n for n, m in aqs.items() if m.granularity.axis is not None]
-    if bad: raise ValueError(f"qmodel: per-channel activation ranges ({bad[0]}, ...) have no integer kernel in onnxruntime "
-                             "(an integer conv takes one input scale); export a model with PerTensor() ranges")
+    if bad: raise ValueError(f"qmodel: per-channel activation ranges ({bad[0]}, ...) have no integer kernel "
+                             "in onnxruntime (an integer conv takes one input scale); export a model with PerTensor() "
+                             "ranges")
     bad = [n for n, m in aqs.items() if m.n_sites == 0]
-    if bad: raise ValueError(f"qmodel: activation ranges not calibrated ({bad[0]}, ...): run calibrate(qmodel, batches) first")
+    if bad: raise ValueError(f"qmodel: activation ranges not calibrated ({bad[0]}, ...): "
+                             "run calibrate(qmodel, batches) first")
+    if input_shape is None: input_shape = (1, *getattr(qmodel, 'image_shape', (3, 32, 32)))
     a_bits = {m.bits for m in aqs.values()}
     if len(a_bits) > 1: raise ValueError(f"qmodel: expected one activation bit-width, got {sorted(a_bits)}")
     m = fold_batchnorm(qmodel) if fold_bn else bake_rounding(qmodel)
@@ -143,8 +156,9 @@ def export_onnx(qmodel:nn.Module, # a calibrated model from `quantize_model` wit
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        torch.onnx.export(m, torch.zeros(input_shape), str(path), dynamo=False, opset_version=opset, input_names=['input'],
-                          output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+        torch.onnx.export(m, torch.zeros(input_shape), str(path), dynamo=False, opset_version=opset,
+                          input_names=['input'], output_names=['logits'],
+                          dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
     model = _to_qdq(onnx.load(str(path)), a_bits.pop() if a_bits else 32)
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
@@ -166,7 +180,8 @@ class OnnxModule(nn.Module):
         ort = _need('onnxruntime')
         self.session = ort.InferenceSession(str(path), _session_options(threads), providers=['CPUExecutionProvider'])
         self.anchor = nn.Parameter(torch.empty(0), requires_grad=False)   # tools that ask for the device find one
-    def forward(self, x): return torch.from_numpy(self.session.run(None, {'input': x.detach().cpu().float().numpy()})[0])
+    def forward(self, x):
+        return torch.from_numpy(self.session.run(None, {'input': x.detach().cpu().float().numpy()})[0])
 
 def runtime_ops(path) -> Counter:
     "How many of each operator onnxruntime runs for the ONNX file at `path`, after its graph optimisations."
@@ -185,8 +200,10 @@ def export_zsq_run(run:dict, # `akt_vpc.zsq.train.run_zsq(...).to_dict()`; the r
     from akt_vpc.models import cifar_resnet
     from akt_vpc.zsq.quant import quantize_model, set_calibration
     depth = {'digits': 8, 'resnet20_cifar10': 20}.get(run.get('model'))
-    if depth is None: raise ValueError(f"run: expected a run_zsq result for 'digits' or 'resnet20_cifar10', got model {run.get('model')!r}")
-    if not run.get('checkpoint'): raise ValueError("run: it kept no checkpoint to export from; run it with out_dir (akt-vpc zsq --out DIR)")
+    if depth is None:
+        raise ValueError(f"run: expected a run_zsq result for 'digits' or 'resnet20_cifar10', got {run.get('model')!r}")
+    if not run.get('checkpoint'):
+        raise ValueError("run: it kept no checkpoint to export from; run it with out_dir (akt-vpc zsq --out DIR)")
     ck = load_checkpoint(run['checkpoint'])
     q = quantize_model(cifar_resnet(depth), ck['config']['w_bits'], ck['config']['a_bits'])
     q.load_state_dict(ck['qmodel'])

@@ -8,89 +8,51 @@ import torch
 from torch import nn
 from ..core import check_range, progress, resolve_module
 from .fake_quant import ActQuantizer
-from .quant import QConv2d, QLinear, QAct
+from .quant import QConv2d, QLinear
 from .learned_quant import AdaRoundQuantizer, LSQActQuantizer
+from .blocks import model_forward, default_blocks, Part, ModulePart
 from ..distill import akt_terms
 
 # %% auto #0
-__all__ = ['default_blocks', 'block_io', 'run_block', 'learn_rounding', 'learn_ranges', 'output_error', 'attention_error',
-           'beta_at', 'reconstruct_block', 'reconstruct']
-
-# %% ../../nbs/quantization/05c_reconstruct.ipynb #76acde9b
-_WEIGHTS = (nn.Conv2d, nn.Linear)
-_FOLLOWERS = (nn.modules.batchnorm._BatchNorm, QAct, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Hardswish)
-
-def default_blocks(model:nn.Module) -> list[tuple[str, ...]]:
-    "Reconstruction units of `model`, in registration order: a weight layer with the BN and activation modules right after it, or a child holding weight layers."
-    def units(mod, prefix):
-        out, kids, i = [], list(mod.named_children()), 0
-        while i < len(kids):
-            name, c = kids[i]
-            if isinstance(c, _WEIGHTS):
-                chain = [prefix + name]
-                while i + 1 < len(kids) and isinstance(kids[i + 1][1], _FOLLOWERS): i += 1; chain.append(prefix + kids[i][0])
-                out.append(tuple(chain))
-            elif isinstance(c, nn.Sequential): out += units(c, prefix + name + '.')
-            elif any(isinstance(m, _WEIGHTS) for m in c.modules()): out.append((prefix + name,))
-            i += 1
-        return out
-    return units(model, '')
+__all__ = ['block_io', 'run_block', 'learn_rounding', 'learn_ranges', 'output_error', 'attention_error', 'beta_at',
+           'reconstruct_block', 'reconstruct']
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #3014a620
-class _Stop(Exception): "Ends a forward pass once the block of interest has run."
-
-def _module(model, name): return resolve_module(model, name, 'blocks')
-
-@torch.no_grad()
 def block_io(model:nn.Module, # FP or quantized model (eval mode)
-             block:tuple, # module names, applied in this order
+             block:tuple, # module paths (or '%node' names) of the block
              images:torch.Tensor, # inputs of the model
              batch_size:int=128, # images per forward
             ) -> tuple[torch.Tensor, torch.Tensor]:
-    "The inputs of the block's first module and the outputs of its last, over `images` (each forward stops there)."
-    first, last = _module(model, block[0]), _module(model, block[-1])
-    ins, outs = [], []
-    def keep_in(m, args): ins.append(args[0].detach())
-    def keep_out(m, args, out): outs.append(out.detach()); raise _Stop
-    hooks = [first.register_forward_pre_hook(keep_in), last.register_forward_hook(keep_out)]
-    try:
-        for x in images.split(batch_size):
-            try: model(x)
-            except _Stop: pass
-    finally:
-        for h in hooks: h.remove()
-    if len(ins) != len(outs) or len(outs) != len(images.split(batch_size)):
-        raise ValueError(f"blocks: {block} does not run exactly once per forward of the model")
-    return torch.cat(ins), torch.cat(outs)
+    "The inputs and the outputs of `block` while `model` runs on `images` (each forward stops after it)."
+    return model_forward(model).part(block).io(images, batch_size)
 
 def run_block(model:nn.Module, block:tuple, x:torch.Tensor) -> torch.Tensor:
-    "Apply the modules of `block` in order to `x` (their activation quantizers start at their first call site)."
-    for name in block:
-        m = _module(model, name)
-        for aq in m.modules():
-            if isinstance(aq, ActQuantizer): aq.site = 0
-        x = m(x)
-    return x
+    "Run `block` of `model` alone on its input `x`."
+    return model_forward(model).part(block)(x)
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #ad776eca
-def learn_rounding(qmodel:nn.Module, block:tuple) -> list[AdaRoundQuantizer]:
-    "Give every quantized weight layer in `block` an `AdaRoundQuantizer` (round-to-nearest to start); returns them."
+def _module(model, name): return resolve_module(model, name, 'blocks')
+
+def learn_rounding(qmodel:nn.Module, modules:tuple) -> list[AdaRoundQuantizer]:
+    "Give every quantized weight layer in `modules` (paths) an `AdaRoundQuantizer` (nearest rounding to start)."
     out = []
-    for name in block:
+    for name in modules:
         for m in _module(qmodel, name).modules():
             if isinstance(m, (QConv2d, QLinear)) and m.wq.bits < 32:
                 if not isinstance(m.wq, AdaRoundQuantizer): m.wq = AdaRoundQuantizer(m.weight, m.wq.bits)
-                out.append(m.wq)
+                if all(m.wq is not o for o in out): out.append(m.wq)
     return out
 
-def learn_ranges(qmodel:nn.Module, block:tuple) -> list[LSQActQuantizer]:
-    "Make every calibrated activation quantizer in `block` an `LSQActQuantizer` (learned ranges); returns them."
+def learn_ranges(qmodel:nn.Module, modules:tuple) -> list[LSQActQuantizer]:
+    "Make every calibrated activation quantizer in (or at) `modules` an `LSQActQuantizer` (learned ranges)."
     out = []
-    for name in block:
-        for owner in _module(qmodel, name).modules():
-            for cname, c in list(owner.named_children()):
-                if type(c) is ActQuantizer and c.bits < 32 and c.n_sites: setattr(owner, cname, LSQActQuantizer.from_calibrated(c))
-                if isinstance(owner._modules[cname], LSQActQuantizer): out.append(owner._modules[cname])
+    for name in modules:
+        for path, aq in [(name if not p else f'{name}.{p}', m) for p, m in list(_module(qmodel, name).named_modules())]:
+            if type(aq) is ActQuantizer and aq.bits < 32 and aq.n_sites:
+                parent, _, child = path.rpartition('.')
+                aq = LSQActQuantizer.from_calibrated(aq)
+                setattr(qmodel.get_submodule(parent), child, aq)
+            if isinstance(aq, LSQActQuantizer) and all(aq is not o for o in out): out.append(aq)
     return out
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #2ff1e844
@@ -99,7 +61,7 @@ def output_error(out:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
     return (out - target).pow(2).sum(1).mean()
 
 def attention_error(out:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
-    "AKT's spatial + channel attention KL from the FP `target` to the Q `out` (batch means; 0 for outputs that are not maps)."
+    "AKT's spatial + channel attention KL from the FP `target` to the Q `out` (batch means; 0 for non-maps)."
     if out.dim() != 4: return out.new_zeros(())
     sp, ch = akt_terms([target], [out], form='paper')
     return (sp + ch).sum()
@@ -113,7 +75,7 @@ def beta_at(t:float, # fraction of the block's iterations done, in [0, 1)
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #017896d2
 def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quantizers are replaced and fitted in place)
-                      block:tuple, # module names of the block
+                      block:tuple|Part, # module paths (or '%node' names) of the block, or its part of `qmodel`
                       x_in:torch.Tensor, # the block's inputs in the Q model (earlier blocks already reconstructed)
                       target:torch.Tensor, # the FP block's outputs on the FP inputs of the same images
                       iterations:int=300, # Adam steps
@@ -128,15 +90,17 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
                       seed:int=0, # order of the samples
                       bar=None, # a progress bar to advance
                      ) -> None:
-    "Fit the rounding and/or activation ranges of one block so its Q output on `x_in` matches `target`; rounding hard at the end."
-    rq = learn_rounding(qmodel, block) if rounding else []
-    aq = learn_ranges(qmodel, block) if ranges else []
-    groups = ([dict(params=[q.V for q in rq], lr=lr)] if rq else []) + ([dict(params=[q.step for q in aq], lr=range_lr)] if aq else [])
+    "Fit a block's rounding and/or activation ranges so its Q output on `x_in` matches `target`; rounding ends hard."
+    part = block if isinstance(block, (Part, ModulePart)) else model_forward(qmodel).part(block)
+    rq = learn_rounding(qmodel, part.modules()) if rounding else []
+    aq = learn_ranges(qmodel, part.modules()) if ranges else []
+    groups = (([dict(params=[q.V for q in rq], lr=lr)] if rq else [])
+              + ([dict(params=[q.step for q in aq], lr=range_lr)] if aq else []))
     if not groups: return
     opt, g = torch.optim.Adam(groups), torch.Generator().manual_seed(seed)
     for it in range(iterations):
         idx = torch.randint(len(x_in), (batch_size,), generator=g)
-        out, y = run_block(qmodel, block, x_in[idx]), target[idx]
+        out, y = part(x_in[idx]), target[idx]
         loss = output_error(out, y)
         if akt_weight: loss = loss + akt_weight * attention_error(out, y)
         beta = beta_at(it / iterations, warmup)
@@ -146,50 +110,43 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
     for q in rq: q.harden()
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #fbe2dc2c
-def _check_chain(fp_model, block, x, y):
-    "Refuse a block whose modules, applied in order, do not give the output the full forward gives."
-    try:
-        with torch.no_grad(): out = run_block(fp_model, block, x)
-    except RuntimeError: out = None     # e.g. a shape the forward changes between the modules
-    if out is None or out.shape != y.shape or not torch.allclose(out, y, atol=1e-4, rtol=1e-4):
-        raise ValueError(f"blocks: applying {block} in order does not reproduce its output in the model's forward "
-                         "(the forward does more between them); pass `blocks` that do")
-
 def reconstruct(fp_model:nn.Module, # the FP model (not modified)
                 qmodel:nn.Module, # its calibrated quantized copy (changed in place and returned)
                 images:torch.Tensor, # synthetic images the blocks are fitted on
-                blocks:list|None=None, # tuples of module names, in forward order; None: `default_blocks(fp_model)`
+                blocks:list|None=None, # tuples of module paths (or '%node' names); None: `default_blocks(fp_model)`
                 iterations:int=300, # Adam steps per block
                 batch_size:int=32, # images per step
                 rounding:bool=True, # learn the weight rounding (AdaRound)
                 ranges:bool=True, # learn the activation ranges (LSQ)
                 akt_weight:float=0.0, # weight of AKT's attention loss in each block's objective
-                held_out:torch.Tensor|None=None, # other synthetic images: each block's output error before/after on them
+                held_out:torch.Tensor|None=None, # other synthetic images: each block's error on them, before/after
                 seed:int=0, # order of the samples
                 **kwargs, # more options of `reconstruct_block` (lr, range_lr, reg_weight, warmup)
                ) -> tuple[nn.Module, list[dict]]:
-    "Block-wise reconstruction (BRECQ) of `qmodel` against `fp_model` on synthetic `images`: the model and one row per block."
+    "Block-wise reconstruction (BRECQ) of `qmodel` against `fp_model` on `images`: the model, a row per block."
     if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) == 0:
-        raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {getattr(images, 'shape', images)!r}")
+        got = getattr(images, 'shape', images)
+        raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {got!r}")
     check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 1, None, int)
     check_range('akt_weight', akt_weight, 0)
     if not any(isinstance(m, (QConv2d, QLinear, ActQuantizer)) for m in qmodel.modules()):
         raise ValueError("qmodel: expected a model from `quantize_model`, found no quantized layer")
-    blocks = default_blocks(fp_model) if blocks is None else [tuple([b] if isinstance(b, str) else b) for b in blocks]
+    fpf, qf = model_forward(fp_model), model_forward(qmodel, warn=False)
+    blocks = fpf.blocks() if blocks is None else [tuple([b] if isinstance(b, str) else b) for b in blocks]
     if not blocks: raise ValueError("blocks: expected at least one block, got none")
     fp_model.eval(); qmodel.eval().requires_grad_(False)
     rows, bar = [], progress(total=iterations * len(blocks), desc='reconstruct')
     for i, blk in enumerate(blocks):
-        x_fp, target = block_io(fp_model, blk, images)
-        _check_chain(fp_model, blk, x_fp[:8], target[:8])
-        x_in = block_io(qmodel, blk, images)[0]
+        fp_part, q_part = fpf.part(blk), qf.part(blk)
+        target, x_in = fp_part.io(images)[1], q_part.io(images)[0]
         row = dict(block='+'.join(blk))
         if held_out is not None:
-            h_in, h_out = block_io(qmodel, blk, held_out)[0], block_io(fp_model, blk, held_out)[1]
-            with torch.no_grad(): row['held_out_before'] = output_error(run_block(qmodel, blk, h_in), h_out).item()
-        reconstruct_block(qmodel, blk, x_in, target, iterations, batch_size, rounding, ranges, akt_weight, seed=seed + i, bar=bar, **kwargs)
+            h_in, h_out = q_part.io(held_out)[0], fp_part.io(held_out)[1]
+            with torch.no_grad(): row['held_out_before'] = output_error(q_part(h_in), h_out).item()
+        reconstruct_block(qmodel, q_part, x_in, target, iterations, batch_size, rounding, ranges, akt_weight,
+                          seed=seed + i, bar=bar, **kwargs)
         if held_out is not None:
-            with torch.no_grad(): row['held_out_after'] = output_error(run_block(qmodel, blk, h_in), h_out).item()
+            with torch.no_grad(): row['held_out_after'] = output_error(q_part(h_in), h_out).item()
         rows.append(row)
     bar.close()
     return qmodel.requires_grad_(False), rows

@@ -8,6 +8,7 @@ import math, time
 from dataclasses import dataclass
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 from ..core import check_range, pick_device
 from .quant import quantize_model, check_bits, select_act_ranges
 from .synth import bn_matched_images
@@ -18,8 +19,32 @@ from .train import resolve_dataset, load_fp_and_test, display_name, QuantRun
 from .data import evaluate
 
 # %% auto #0
-__all__ = ['QUANTILES', 'train_gdfq_generator', 'draw_images', 'synthetic_set', 'calibrated_start', 'ReconstructionRun',
-           'run_reconstruction']
+__all__ = ['QUANTILES', 'image_shape', 'train_gdfq_generator', 'draw_images', 'synthetic_set', 'calibrated_start',
+           'ReconstructionRun', 'run_reconstruction']
+
+# %% ../../nbs/quantization/05d_reconstruct_run.ipynb #10496299
+def _first_image(data) -> torch.Tensor:
+    "The first image of a batch, or of a Dataset or DataLoader of (image, label) pairs."
+    if isinstance(data, torch.Tensor): return data[0]
+    item = (data.dataset if isinstance(data, DataLoader) else data)[0]
+    x = item[0] if isinstance(item, (tuple, list)) else item
+    if not isinstance(x, torch.Tensor): raise ValueError(f"data: expected tensor images, got {type(x).__name__}")
+    return x
+
+def image_shape(model:nn.Module, # the FP classifier
+                data=None, # its test set (Dataset or DataLoader of (image, label)), or a batch of images
+                image_size:int|tuple|None=None, # side, or (height, width), of the images; None: the data's
+               ) -> tuple[int, int, int]:
+    "The (C, H, W) of `model`'s images: C from its first convolution; H, W from `image_size`, `data`, the model, or 32."
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None: raise ValueError(f"model: {type(model).__name__} has no Conv2d to read the image channels from")
+    if image_size is not None:
+        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+            raise ValueError(f"image_size: expected a side or a (height, width) pair of ints > 0, got {image_size!r}")
+    elif data is not None: size = tuple(_first_image(data).shape[-2:])
+    else: size = tuple((getattr(model, 'pretrained_cfg', None) or {}).get('input_size', (3, 32, 32))[-2:])
+    return (conv.in_channels, *size)
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #1ef19357
 def train_gdfq_generator(fp_model:nn.Module, # the FP classifier with BatchNorm layers (not modified)
@@ -27,10 +52,12 @@ def train_gdfq_generator(fp_model:nn.Module, # the FP classifier with BatchNorm 
                          batch_size:int=32, # images per step
                          seed:int=0, # seeds the generator's weights and its noise
                          device:str='cpu', # where to train
+                         img_size:int=32, # side of its (square, RGB) images, a multiple of 4
                         ) -> GeneratorMethod:
-    "A GDFQ generator trained on `fp_model`'s CE and BN-statistics losses alone (wrapped in its method: `draw_images` samples it)."
+    "A GDFQ generator trained on `fp_model`'s CE and BN-statistics losses alone (`draw_images` samples it)."
     check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 2, None, int)
-    cfg = ZSQConfig(method='gdfq', akt=False, batch_size=batch_size, seed=seed, warmup_iterations=iterations, device=device)
+    cfg = ZSQConfig(method='gdfq', akt=False, batch_size=batch_size, seed=seed, warmup_iterations=iterations,
+                    device=device, img_size=img_size)
     torch.manual_seed(seed)
     method = make_method(cfg, fp_model.eval(), torch.Generator().manual_seed(seed), pick_device(device))
     no_q = nn.Identity()           # GDFQ's warm-up also feeds a quantized model; here there is none
@@ -53,12 +80,16 @@ def synthetic_set(fp_model:nn.Module, # the FP classifier with BatchNorm layers 
                   bn_steps:int=100, # Adam steps of each batch of BN-matched pixels
                   seed:int=0, # seeds both sources
                   device:str='cpu', # where to optimise
+                  shape:tuple=(3, 32, 32), # (C, H, W) of the images (see `image_shape`)
                  ) -> torch.Tensor:
     "`n` synthetic images (CPU), generator and BN-matched images alternating."
     check_range('n', n, 2, None, int)
     if n % 2: raise ValueError(f"n: expected an even number (half from each source), got {n}")
-    gen = draw_images(train_gdfq_generator(fp_model, generator_iterations, seed=seed, device=device), n // 2)
-    pix = bn_matched_images(fp_model, n // 2, bn_steps, seed=seed, device=device)
+    c, h, w = shape
+    if c != 3 or h != w: raise ValueError(f"shape: the GDFQ generator makes square RGB images, got {tuple(shape)}")
+    gdfq = train_gdfq_generator(fp_model, generator_iterations, seed=seed, device=device, img_size=h)
+    gen = draw_images(gdfq, n // 2)
+    pix = bn_matched_images(fp_model, n // 2, bn_steps, seed=seed, device=device, shape=tuple(shape))
     return torch.stack([gen, pix], 1).flatten(0, 1)
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #4115a3ed
@@ -66,17 +97,19 @@ QUANTILES = (None, 0.99999, 0.9999, 0.999, 0.995)
 
 def calibrated_start(fp_model:nn.Module, # the FP model (not modified)
                      w_bits:int, a_bits:int, # bit-widths
-                     images:torch.Tensor, # synthetic images: the first quarter sets the ranges, the next eighth picks the quantile
+                     images:torch.Tensor, # synthetic: a quarter sets the ranges, the next eighth picks the quantile
                      quantiles:tuple=QUANTILES, # clipping quantiles to try (None: min/max)
                      batch_size:int=32, # images per calibration batch
                     ) -> tuple[nn.Module, float|None]:
-    "The quantized copy with data-free activation ranges, and the quantile chosen for them."
+    "The quantized copy with data-free activation ranges (and its `image_shape`), and the quantile chosen for them."
     check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
     if not isinstance(images, torch.Tensor) or len(images) < 16:
-        raise ValueError(f"images: expected a tensor of at least 16 synthetic images, got {getattr(images, 'shape', images)!r}")
+        got = getattr(images, 'shape', images)
+        raise ValueError(f"images: expected a tensor of at least 16 synthetic images, got {got!r}")
     q, n = quantize_model(fp_model, w_bits, a_bits), len(images)
     quantile, _ = select_act_ranges(fp_model, q, list(images[:n // 4].split(batch_size)),
                                     list(images[n // 4:3 * n // 8].split(batch_size)), quantiles)
+    q.image_shape = tuple(images.shape[1:])     # what `export.export_onnx` takes as the input shape
     return q, quantile
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #6efef7f1
@@ -87,7 +120,16 @@ class ReconstructionRun(QuantRun):
     reconstruct_s:float # seconds of the block-by-block reconstruction
 
 # %% ../../nbs/quantization/05d_reconstruct_run.ipynb #cd37885c
-def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a pretrained name, an architecture with `weights`, or an nn.Module
+def _check_run(w_bits, a_bits, akt, akt_weight, iterations, images, batch_size):
+    "Refuse bad arguments of `run_reconstruction`, each by its name."
+    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
+    if not isinstance(akt, bool): raise ValueError(f"akt: expected True or False, got {akt!r}")
+    check_range('akt_weight', akt_weight, 0); check_range('iterations', iterations, 1, None, int)
+    check_range('images', images, 16, None, int); check_range('batch_size', batch_size, 1, None, int)
+    if images % 2: raise ValueError(f"images: expected an even number (half from each source), got {images}")
+
+# %% ../../nbs/quantization/05d_reconstruct_run.ipynb #076574e4
+def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a pretrained name, an arch, a module
                        dataset=None, # test set, as `run_zsq`; None: a named model's own
                        weights:str|None=None, # a weights file for an architecture name
                        w_bits:int=4, a_bits:int=4, # bit-widths
@@ -102,29 +144,28 @@ def run_reconstruction(model:str|nn.Module='digits', # as `run_zsq`: 'digits', a
                        seed:int=0, # seeds the images and the sample order
                        download:bool=True, # fetch public weights and torchvision's CIFAR when missing
                        fp_epochs:int=15, # 'digits' only: epochs of the FP model
+                       image_size:int|tuple|None=None, # side of the synthetic images; None: the test set's
                       ) -> ReconstructionRun:
-    "Zero-shot quantize a model by block reconstruction: the model and its FP, calibration-only and reconstructed top-1."
+    "Zero-shot quantize a model by block reconstruction: the model, its FP, calibration-only and reconstructed top-1."
     dataset = resolve_dataset(model, dataset)
-    check_bits('w_bits', w_bits); check_bits('a_bits', a_bits)
-    if not isinstance(akt, bool): raise ValueError(f"akt: expected True or False, got {akt!r}")
-    check_range('akt_weight', akt_weight, 0); check_range('iterations', iterations, 1, None, int)
-    check_range('images', images, 16, None, int); check_range('batch_size', batch_size, 1, None, int)
-    if images % 2: raise ValueError(f"images: expected an even number (half from each source), got {images}")
-    dev = pick_device(device)
-    t0 = time.time()
+    _check_run(w_bits, a_bits, akt, akt_weight, iterations, images, batch_size)
+    dev, t0 = pick_device(device), time.time()
     fp, test = load_fp_and_test(model, dataset, weights, download, fp_epochs, seed, device)
     fp = fp.to(dev).eval()
-    syn = synthetic_set(fp, images, generator_iterations, bn_steps, seed, dev).to(dev)
+    shape = image_shape(fp, test, image_size)
+    syn = synthetic_set(fp, images, generator_iterations, bn_steps, seed, dev, shape).to(dev)
     t1 = time.time()
     q, quantile = calibrated_start(fp, w_bits, a_bits, syn)
     start_acc = evaluate(q, test, device=dev, desc='calibrated')
     t2 = time.time()
-    q, blocks = reconstruct(fp, q, syn, iterations=iterations, batch_size=batch_size, akt_weight=akt_weight if akt else 0.0, seed=seed)
+    q, blocks = reconstruct(fp, q, syn, iterations=iterations, batch_size=batch_size, seed=seed,
+                            akt_weight=akt_weight if akt else 0.0)
     t3 = time.time()
     r = lambda v: round(v, 2)
     return ReconstructionRun(model=display_name(model), dataset=display_name(dataset),
                              run=f"reconstruct{'+akt' if akt else ''}_W{w_bits}A{a_bits}_s{seed}",
                              fp_acc=r(evaluate(fp, test, device=dev, desc='FP')), quantized_only_acc=r(start_acc),
                              last_acc=r(evaluate(q, test, device=dev, desc='reconstructed')), act_quantile=quantile,
-                             synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1), seconds=round(time.time() - t0, 1),
-                             images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1), qmodel=q)
+                             synthesis_s=round(t1 - t0, 1), reconstruct_s=round(t3 - t2, 1),
+                             seconds=round(time.time() - t0, 1), qmodel=q,
+                             images_per_s=round(len(blocks) * iterations * batch_size / max(t3 - t2, 1e-9), 1))

@@ -17,9 +17,8 @@ __all__ = ['BNStatsLoss', 'gdfq_generator_loss', 'adadfq_margin_loss', 'adadfq_g
 
 # %% ../../nbs/quantization/05_synth.ipynb #602ff926
 class BNStatsLoss:
-    "Forward hooks on every BatchNorm2d of `model`: `.loss()` compares the last forward's batch stats to the running stats."
-    def __init__(self, model:nn.Module, # the FP network whose BN statistics are matched
-                ):
+    "Forward hooks on every BatchNorm2d of `model`: `.loss()` compares the last forward's batch and running stats."
+    def __init__(self, model:nn.Module): # the FP network whose BN statistics are matched
         self.bns = [(n, m) for n, m in model.named_modules()
                     if isinstance(m, nn.BatchNorm2d) and m.running_mean is not None and m.running_var is not None]
         if not self.bns:
@@ -31,35 +30,28 @@ class BNStatsLoss:
 
     def _make_hook(self, i):
         def hook(module, inputs, output):
-            x = inputs[0]
-            self.stats[i] = (x.mean((0, 2, 3)), x.var((0, 2, 3), unbiased=False))
+            self.stats[i] = (inputs[0].mean((0, 2, 3)), inputs[0].var((0, 2, 3), unbiased=False))
         return hook
 
     def terms(self) -> tuple[torch.Tensor, torch.Tensor]:
         "Per-layer `(mean_mse, var_mse)`, each of shape (L,), from the last forward."
         missing = [self.names[i] for i, s in enumerate(self.stats) if s is None]
         if missing: raise RuntimeError(f"BNStatsLoss: no forward seen yet through {missing[:3]}; run the model first")
-        mean_t, var_t = [], []
-        for (_, m), (mu, var) in zip(self.bns, self.stats):
-            mean_t.append(F.mse_loss(mu, m.running_mean.to(mu.dtype)))
-            var_t.append(F.mse_loss(var, m.running_var.to(var.dtype)))
-        return torch.stack(mean_t), torch.stack(var_t)
+        pairs = list(zip((m for _, m in self.bns), self.stats))
+        return (torch.stack([F.mse_loss(mu, m.running_mean.to(mu.dtype)) for m, (mu, _) in pairs]),
+                torch.stack([F.mse_loss(var, m.running_var.to(var.dtype)) for m, (_, var) in pairs]))
 
-    def loss(self, reduction:str='mean', # 'mean' over layers (GDFQ's 1/L) or 'sum'
-            ) -> torch.Tensor:
+    def loss(self, reduction:str='mean') -> torch.Tensor: # 'mean' over layers (GDFQ's 1/L) or 'sum'
         "L_BNS of the last forward: mean (or sum) over layers of MSE(mean) + MSE(var)."
         check_choice('reduction', reduction, ['mean', 'sum'])
-        mean_t, var_t = self.terms()
-        total = mean_t + var_t
+        total = sum(self.terms())
         return total.mean() if reduction == 'mean' else total.sum()
 
     def clear(self): self.stats = [None] * len(self.bns)
-
     def remove(self):
         "Remove every hook."
         for h in self._handles: h.remove()
         self._handles = []
-
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
     def __repr__(self): return f"BNStatsLoss({len(self.bns)} BatchNorm layers)"
@@ -79,6 +71,7 @@ def gdfq_generator_loss(zt:torch.Tensor, # FP logits of the generated images (B,
     "GDFQ's generator loss: CE(zt, y) + 0.1 * L_BNS."
     return F.cross_entropy(zt, y) + bns_weight * _bns_value(bns)
 
+# %% ../../nbs/quantization/05_synth.ipynb #1196caf2
 def _ce_probs(z, y, double_softmax):
     "CE with the probabilities softmax(z) (default), or torch's CE applied to softmax(z) as if they were logits."
     return F.cross_entropy(z.softmax(1), y) if double_softmax else F.cross_entropy(z, y)
@@ -138,8 +131,9 @@ def bn_matched_images(model:nn.Module, # FP network with BatchNorm layers (not m
                       history:list|None=None, # if a list: the loss of every step is appended (one list per batch)
                      ) -> torch.Tensor:
     "`n` images (on the CPU, normalised space) made from Gaussian noise by Adam on the BN-statistics loss alone."
-    images, _ = optimise_pixels(model, None, lambda logits, y, bns: bns.loss(), n, steps, lr, batch_size, seed, device, shape,
-                                history, 'BN-matched images')
+    bns_only = lambda logits, y, bns: bns.loss()
+    images, _ = optimise_pixels(model, None, bns_only, n, steps, lr, batch_size, seed, device, shape, history,
+                                'BN-matched images')
     return images
 
 # %% ../../nbs/quantization/05_synth.ipynb #e038f73c
@@ -157,7 +151,8 @@ def optimise_pixels(model:nn.Module, # FP network with BatchNorm layers (not mod
                     desc:str='synthesis', # progress-bar label
                    ) -> tuple[torch.Tensor, torch.Tensor|None]:
     "Images (on the CPU) made from Gaussian noise by Adam on `loss_fn`, and their labels (or None)."
-    check_range('n', n, 1, None, int); check_range('steps', steps, 0, None, int); check_range('batch_size', batch_size, 1, None, int)
+    check_range('n', n, 1, None, int); check_range('steps', steps, 0, None, int)
+    check_range('batch_size', batch_size, 1, None, int)
     model, was_training, device = _prepare(model, device)
     gen, out = torch.Generator().manual_seed(seed), []
     labels = None if num_classes is None else (torch.arange(n) % num_classes)[torch.randperm(n, generator=gen)]
@@ -206,16 +201,18 @@ def hast_synthesize(model:nn.Module, # FP classifier with BatchNorm layers (not 
     if num_classes is None:
         was_training = model.training; model.eval()
         try:
-            with torch.no_grad(): num_classes = model(torch.zeros(1, *shape, device=next(model.parameters()).device)).shape[1]
+            dev = next(model.parameters()).device
+            with torch.no_grad(): num_classes = model(torch.zeros(1, *shape, device=dev)).shape[1]
         finally: model.train(was_training)
     return optimise_pixels(model, num_classes, lambda logits, y, bns: hast_sample_loss(logits, y, bns, ce_weight),
                            n, steps, lr, batch_size, seed, device, shape, history, 'HAST synthesis')
 
+# %% ../../nbs/quantization/05_synth.ipynb #ef329b39
 def difficulty_promotion(x:torch.Tensor, # a batch of images (not modified)
                          loss_fn, # callable: images -> scalar loss (e.g. the Q loss on them)
                          eps:float=0.01, # step size of the signed gradient
                         ) -> torch.Tensor:
-    "HAST's harder copy of `x`: x + eps * sign(grad_x loss_fn(x)), detached; no gradient reaches other tensors' `.grad`."
+    "HAST's harder copy of `x`: x + eps * sign(grad_x loss_fn(x)), detached; no other tensor's `.grad` changes."
     xx = x.detach().clone().requires_grad_()
     with torch.enable_grad():
         (g,) = torch.autograd.grad(loss_fn(xx), xx)
