@@ -22,6 +22,8 @@ Cached per video under /tmp/attr/cache. One thread.
 Run: python bench/vpc_attr_validation.py cache train|test|pseudo   (features; test only for bench/vpc_attr_ped2-style reports)
      python bench/vpc_attr_validation.py                          -> bench/out/vpc_attr_validation.json
 """
+import os
+for _v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(_v, '1')  # numpy / sklearn at one thread too
 import json, sys, time
 from pathlib import Path
 import numpy as np
