@@ -4,6 +4,8 @@ Designs, each in its own child process (torch and OpenCV at one thread, onnxrunt
   attributes   the attribute detector's defaults (akt_vpc.vad.attribute_vad.AttributeVAD(): YOLOX-Nano objects on every frame,
                attribute memories chosen by bench/vpc_attr_validation.py on training videos only)
   vpc          today's design: VideoPatchCore's defaults (motion detector, motion + flow grid + spatial + appearance memories)
+  attributes_all4  reported only (validation did not choose it): the attribute detector with all four memories (velocity,
+               geometry, class, the detector's own PAN maps as appearance), for each memory's AUC on the test set
   vpc3_yolox   VideoPatchCore's own three memories (spatial, temporal, high level; CIFAR ResNet-20 encoder) on YOLOX's boxes
 All parameters are chosen without test labels; the test labels only compute the AUCs. Each child reports its fit and score
 wall time (features included: decoding, detector, flow, encoder), its CPU time (less sensitive to other jobs on the machine)
@@ -22,9 +24,9 @@ from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.core import peak_memory_mb
 design = sys.argv[2]
 ds = load_ped2()
-if design == 'attributes':
+if design.startswith('attributes'):
     from akt_vpc.vad.attribute_vad import AttributeVAD
-    model = AttributeVAD()
+    model = AttributeVAD() if design == 'attributes' else AttributeVAD(('velocity', 'geometry', 'class', 'appearance'))
 else:
     from akt_vpc.vad.vpc import VideoPatchCore, VPC_BANKS
     if design == 'vpc': model = VideoPatchCore()
@@ -41,7 +43,7 @@ import akt_vpc
 print(json.dumps(dict(package=akt_vpc.__file__, fit_seconds=t_fit, score_seconds=t_score, fit_cpu_seconds=c_fit, score_cpu_seconds=c_score,
                       peak_memory_mb=peak, config=model.config(), train_frames=sum(map(len, ds.train)), test_frames=sum(map(len, ds.test)))))
 '''
-DESIGNS = ('attributes', 'vpc', 'vpc3_yolox')
+DESIGNS = ('attributes', 'vpc', 'attributes_all4', 'vpc3_yolox')
 
 def child(design:str, out:Path):
     "Run one design in its own process (one thread) importing `akt_vpc` from this checkout; returns the process."

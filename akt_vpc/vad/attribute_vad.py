@@ -13,9 +13,9 @@ from .scoring import smooth
 from .attributes import ObjectTable, ObjectExtractor, SPEEDS
 
 # %% auto #0
-__all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory', 'AppearanceMemory',
-           'GeometryMemory', 'ClassMemory', 'TrainingScale', 'frame_max', 'AttributeScorer', 'make_memories',
-           'AttributeVAD', 'save_attribute_vad', 'load_attribute_vad']
+__all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'YOLOX_OPTIONS', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory',
+           'AppearanceMemory', 'GeometryMemory', 'ClassMemory', 'TrainingScale', 'frame_max', 'AttributeScorer',
+           'make_memories', 'AttributeVAD', 'save_attribute_vad', 'load_attribute_vad']
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #5730346c
 class AttributeMemory:
@@ -163,7 +163,8 @@ class AttributeScorer:
         return {k: smooth(np.where(np.isnan(v), self.empty[k], v), self.sigma) for k, v in raw.items()}
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #00e10288
-DEFAULT_MEMORIES = ('velocity', 'geometry', 'class', 'appearance') # the default attributes (bench/results/README.md: how chosen)
+DEFAULT_MEMORIES = ('velocity',) # the default attributes (chosen by validation on training videos: bench/results/README.md)
+YOLOX_OPTIONS = dict(conf=0.15) # the YOLOX detector's settings when it is made by name (threshold chosen the same way)
 ATTRIBUTE_FORMAT = 'akt_vpc.attribute_vad/1' # the format of saved models
 
 def make_memories(memories, # names of `ATTRIBUTE_MEMORIES` or `AttributeMemory` objects
@@ -185,7 +186,7 @@ class AttributeVAD:
     "Attribute-based video anomaly detection: detected objects, their attributes, memories of normal ones; fit once, score any video."
     def __init__(self, memories=DEFAULT_MEMORIES, # names of `ATTRIBUTE_MEMORIES` or `AttributeMemory` objects
                  detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object
-                 detector_options:dict|None=None, # keyword arguments of the detector made by name (e.g. `conf`)
+                 detector_options:dict|None=None, # keyword arguments of the detector made by name (None: `YOLOX_OPTIONS` for 'yolox')
                  appearance:str|None='detector', # appearance source ('detector' or an encoder name), used if a memory needs it
                  flow_scale:float=0.5, # resolution factor of the optical flow
                  orientations:int=8, # direction bins of the velocity histogram
@@ -196,6 +197,7 @@ class AttributeVAD:
                 ):
         self.memories, self.k = make_memories(memories, k), k
         if 'appearance' in self.names and appearance is None: raise ValueError("appearance: the 'appearance' memory needs a source ('detector' or an encoder name)")
+        if detector_options is None and detector == 'yolox': detector_options = YOLOX_OPTIONS
         self.extractor = ObjectExtractor(detector, detector_options, appearance if 'appearance' in self.names else None, flow_scale, orientations, speeds)
         self.scorer = AttributeScorer(self.memories, sigma, q)
 

@@ -19,8 +19,8 @@ __all__ = ['SPEEDS', 'GEOMETRY', 'UNKNOWN_CLASS', 'velocity_histogram', 'box_geo
            'detect_objects', 'DetectorAppearance', 'EncoderAppearance', 'appearance_source', 'ObjectExtractor',
            'iter_objects']
 
-# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #2d396175
-SPEEDS = (0.5, 1., 2., 4.) # speed bin edges, pixels per frame (the first: below it a pixel is still)
+# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #fb19c8b4
+SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still)
 
 def velocity_histogram(flow:np.ndarray, # (H, W, 2) flow (dx, dy) in pixels per frame
                        box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
