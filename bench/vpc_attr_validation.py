@@ -19,7 +19,7 @@ FINE_SPEEDS) from which every candidate's `velocity_histogram` is summed (checke
 vector of each box of a VAD class with score >= 0.25 (akt_vpc.vad.cnn_banks.appearance_vectors, 64 px, 96-d).
 Cached per video under /tmp/attr/cache. One thread.
 
-Run: python bench/vpc_attr_validation.py cache train|test|pseudo   (features; test only for bench/vpc_attr_ped2-style reports)
+Run: python bench/vpc_attr_validation.py cache train|pseudo|test   (features; validation reads train and pseudo only)
      python bench/vpc_attr_validation.py                          -> bench/out/vpc_attr_validation.json
 """
 import os
