@@ -189,24 +189,6 @@ class FeatureMaps:
                   for m, s in zip(self.maps, self.strides)]
         return torch.cat(pooled, 1)
 
-def yolox_detect(graph:YoloxGraph, # from `load_yolox`
-                 frame:np.ndarray, # RGB (H, W, 3) or grey (H, W) uint8
-                 conf:float=0.3, # smallest score kept
-                 iou:float=0.45, # class-aware NMS overlap
-                 classes=COCO_VAD_CLASSES, # class ids kept (None: all)
-                 features:bool=False, # also return the feature maps of this pass
-                ) -> tuple[Detections, FeatureMaps|None]:
-    "Letterbox, run, decode, select: the detections of one frame in frame pixels (and its `FeatureMaps`)."
-    x, r = letterbox(frame, graph.size)
-    outs = [o.name for o in graph.session.get_outputs()]
-    out = graph.session.run(outs if features else outs[:1], {graph.session.get_inputs()[0].name: x[None]})
-    d = select_detections(*decode_yolox(out[0], graph.size, graph.strides), conf, iou, classes)
-    b = d.boxes / r; H, W = frame.shape[:2]
-    b[:, 0::2] = b[:, 0::2].clamp(0, W); b[:, 1::2] = b[:, 1::2].clamp(0, H)
-    k = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])  # a box left only on the grey border is no box
-    d = Detections(b[k], d.scores[k], d.classes[k])
-    return d, (FeatureMaps([torch.from_numpy(m) for m in out[1:]], graph.strides, r) if features else None)
-
 # %% ../../nbs/anomaly_detection/11a_yolox.ipynb #75b245b7
 def yolox_detect(graph:YoloxGraph, # from `load_yolox`
                  frame:np.ndarray, # RGB (H, W, 3) or grey (H, W) uint8
