@@ -303,19 +303,14 @@ def _vad(args:argparse.Namespace):
     _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC {res.macro_auc:.3f} "
                                      f"(fixed parameters); outputs in {args.out}")
 
-# %% ../nbs/shared/30_cli.ipynb #8bc64fe5
-def _threads(n:int|None):
-    "torch and OpenCV at `n` threads (onnxruntime's detectors take theirs from the model's settings)."
-    import cv2
-    if n is not None: torch.set_num_threads(n); cv2.setNumThreads(n)
-
 # %% ../nbs/shared/30_cli.ipynb #e3cbfc48
 def _vad_fit(args:argparse.Namespace):
     "Fit VideoPatchCore on normal videos and write it to `--out`."
     from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.run import set_threads
     from akt_vpc.vad.datasets import load_dataset
     from akt_vpc.vad.video import load_folder
-    _threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
+    set_threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
     m = VideoPatchCore(device=args.device, **_vad_model(args))
     m.encoder  # built now: a bad checkpoint stops the command before any long work
     videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
@@ -328,8 +323,9 @@ def _vad_fit(args:argparse.Namespace):
 def _vad_score(args:argparse.Namespace):
     "Score a video, a folder or a stream with a fitted model, one CSV row per frame."
     from akt_vpc.vad.vpc import VideoPatchCore
+    from akt_vpc.vad.run import set_threads
     from akt_vpc.vad.stream import score_stream
-    _threads(args.threads)
+    set_threads(args.threads)
     if args.out != '-': _check_out_dir(Path(args.out).parent, 'out')
     m = VideoPatchCore.load(args.model, device=args.device, detector_file=args.detector_file)
     t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_choice, check_range
-from .models import BasicBlock
+from .models import BasicBlock, BlockA
 
 # %% auto #0
 __all__ = ['AKT_LAMBDA', 'residual_branch_ends', 'FeatureRecorder', 'spatial_attention', 'channel_energy', 'channel_attention',
@@ -19,7 +19,7 @@ __all__ = ['AKT_LAMBDA', 'residual_branch_ends', 'FeatureRecorder', 'spatial_att
 # %% ../nbs/shared/04_distill.ipynb #f406ef25
 def _branch_end_table():
     "Block type -> name of the module whose output ends its residual branch."
-    table = {BasicBlock: 'bn2'}
+    table = {BasicBlock: 'bn2', BlockA: 'bn2'}
     try:
         from torchvision.models import resnet as tvr
         table.update({tvr.BasicBlock: 'bn2', tvr.Bottleneck: 'bn3'})

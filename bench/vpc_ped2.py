@@ -37,7 +37,7 @@ feats = lambda vs: [model.features(v) for v in vs]
 t0, c0 = time.time(), time.process_time(); model.fit_features(feats(ds.train)); t_fit, c_fit = time.time() - t0, time.process_time() - c0
 t0, c0 = time.time(), time.process_time(); out = model.score(feats(ds.test)); t_score, c_score = time.time() - t0, time.process_time() - c0
 peak = peak_memory_mb()
-fused, per = (out.fused, out.z) if hasattr(out, 'fused') else (out['fused'], out.get('memories', out.get('z')))  # VideoScores or a dict
+fused, per = out.fused, getattr(out, 'z', None) or out.memories  # VideoScores (per-memory z) or AttributeScores
 np.savez(sys.argv[1], fused=np.concatenate(fused), lengths=[len(s) for s in fused], **{'m_' + b: np.concatenate(per[b]) for b in per})
 import akt_vpc
 print(json.dumps(dict(package=akt_vpc.__file__, fit_seconds=t_fit, score_seconds=t_score, fit_cpu_seconds=c_fit, score_cpu_seconds=c_score,

@@ -118,7 +118,7 @@ def build(force:bool=False, n_workers:int=1) -> tuple[list, dict]:
 
 def sources_mtime() -> float:
     "The newest modification time of what the pages are made from: the notebooks, `_quarto.yml` and the library."
-    files = [*doc_notebooks(), *(ROOT/'akt_vpc').glob('*.py'), ROOT/'_quarto.yml']
+    files = [*doc_notebooks(), *(ROOT/'akt_vpc').rglob('*.py'), ROOT/'_quarto.yml']
     return max(p.stat().st_mtime for p in files if p.exists())
 
 

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #b717979e
 from __future__ import annotations
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,7 +16,8 @@ from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects
 # %% auto #0
 __all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'YOLOX_OPTIONS', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory',
            'AppearanceMemory', 'GeometryMemory', 'ClassMemory', 'TrainingScale', 'frame_max', 'AttributeScorer',
-           'make_memories', 'AttributeVAD', 'save_attribute_vad', 'load_attribute_vad', 'stream_scores']
+           'make_memories', 'AttributeScores', 'AttributeVAD', 'save_attribute_vad', 'load_attribute_vad',
+           'stream_scores']
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #5730346c
 class AttributeMemory:
@@ -119,8 +121,8 @@ def frame_max(values:np.ndarray, # (K,) one score per object
     return out
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #29dce018
-class AttributeScorer:
-    "Memories on precomputed `ObjectTable`s: distances scaled per memory, summed per object, max per frame."
+class _ScaledMemories:
+    "An `AttributeScorer`'s memories with their scales: each object's scaled distances and the raw frame scores."
     def __init__(self, memories:list, # `AttributeMemory` objects
                  sigma:float=3., # Gaussian smoothing of frame scores, frames
                  q:float=0.999, # the training quantile each memory's scale maps to 1
@@ -141,6 +143,11 @@ class AttributeScorer:
         out['fused'] = frame_max(sum(scaled.values()), table.frame, table.n_frames)
         return out
 
+    def scale(self) -> TrainingScale: return TrainingScale(self.q) # a new, unfitted scale of one memory
+
+# %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #b1418703
+class AttributeScorer(_ScaledMemories):
+    "Memories on precomputed `ObjectTable`s: distances scaled per memory, summed per object, max per frame."
     def fit(self, tables:list, # `ObjectTable`s of the normal training videos
            ) -> AttributeScorer:
         "Fit every memory, its scale, and the score of empty frames; returns `self`."
@@ -152,7 +159,6 @@ class AttributeScorer:
         self.fit_frames(tables, [{k: self.scales[k](v) for k, v in d.items()} for d in loo])
         return self
 
-    def scale(self) -> TrainingScale: return TrainingScale(self.q) # a new, unfitted scale of one memory
     def fit_frames(self, tables:list, scaled:list) -> None:
         "From the training objects' scaled leave-one-video-out scores: the score of a frame without objects."
         frames = [self.raw_frames(t, s) for t, s in zip(tables, scaled)]
@@ -186,8 +192,8 @@ def make_memories(memories, # names of `ATTRIBUTE_MEMORIES` or `AttributeMemory`
     return out
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #e148fb97
-class AttributeVAD:
-    "Attribute-based anomaly detection: objects, their attributes, memories of normal ones; fit once, score any video."
+class _AttributeModel:
+    "An `AttributeVAD`'s parts: its memories, the `ObjectExtractor` that describes objects and the `AttributeScorer`."
     def __init__(self, memories=DEFAULT_MEMORIES, # names of `ATTRIBUTE_MEMORIES` or `AttributeMemory` objects
                  detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object
                  detector_options:dict|None=None, # arguments of a detector made by name (None: `YOLOX_OPTIONS`)
@@ -210,6 +216,24 @@ class AttributeVAD:
     @property
     def names(self) -> tuple: return tuple(m.name for m in self.memories)
     def features(self, video) -> ObjectTable: return self.extractor.features(video)
+    def config(self) -> dict:
+        "The settings that rebuild this model (JSON)."
+        x = self.extractor.config()
+        keys = ('detector', 'detector_options', 'appearance', 'flow_scale', 'orientations', 'speeds')
+        sc = self.scorer
+        return dict(memories=list(self.names), **{k: x[k] for k in keys}, k=self.k, sigma=sc.sigma, q=sc.q)
+
+# %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #fc9c6a0f
+@dataclass
+class AttributeScores:
+    "What `AttributeVAD.score` gives back: each video's smoothed frame scores, fused and per memory."
+    names:list # the videos' names, in the order given
+    fused:list # per video, the fused frame score (a 1-D array, one value per frame)
+    memories:dict # memory name -> per video, the frame scores of that memory alone
+
+# %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #6ca78d26
+class AttributeVAD(_AttributeModel):
+    "Attribute-based anomaly detection: objects, their attributes, memories of normal ones; fit once, score any video."
     def fit(self, train_videos:list) -> AttributeVAD:
         "Fit on normal videos (`Video`s or their `ObjectTable`s); returns `self`."
         vids = progress(list(train_videos), desc='objects (train)')
@@ -220,19 +244,12 @@ class AttributeVAD:
         "The fused frame scores of one video and each memory's."
         s = self.scorer.frame_scores(table)
         return dict(name=table.name, fused=s.pop('fused'), memories=s)
-    def score(self, videos:list) -> dict:
-        "Frame scores of each video: `fused` (list of arrays), `memories` (name -> list of arrays), `names`."
+    def score(self, videos:list) -> AttributeScores:
+        "Frame scores of each video (`Video`s or their `ObjectTable`s), fused and per memory."
         res = [self.score_features(v if isinstance(v, ObjectTable) else self.features(v))
                for v in progress(list(videos), desc='scores')]
-        return dict(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
-                    memories={m: [r['memories'][m] for r in res] for m in self.names})
-
-    def config(self) -> dict:
-        "The settings that rebuild this model (JSON)."
-        x = self.extractor.config()
-        keys = ('detector', 'detector_options', 'appearance', 'flow_scale', 'orientations', 'speeds')
-        sc = self.scorer
-        return dict(memories=list(self.names), **{k: x[k] for k in keys}, k=self.k, sigma=sc.sigma, q=sc.q)
+        return AttributeScores(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
+                               memories={m: [r['memories'][m] for r in res] for m in self.names})
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #cb3ac13b
 def save_attribute_vad(model:AttributeVAD, path) -> Path:

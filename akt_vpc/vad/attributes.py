@@ -152,8 +152,8 @@ def appearance_source(name:str|None, # 'detector', an encoder name, or None (no 
     return DetectorAppearance() if name == 'detector' else EncoderAppearance(name)
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #c550bc6d
-class ObjectExtractor:
-    "Detector, optical flow and appearance source: the `ObjectTable` of a video, or its objects frame by frame."
+class _ExtractorSettings:
+    "The settings of an `ObjectExtractor`: its detector, appearance source, flow resolution and histogram bins."
     def __init__(self, detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object
                  detector_options:dict|None=None, # keyword arguments of the detector made by name (e.g. `conf`)
                  appearance:str|None='detector', # 'detector' (its feature maps), an encoder name, or None
@@ -175,6 +175,9 @@ class ObjectExtractor:
                     appearance=None if self.appearance is None else self.appearance.name,
                     flow_scale=self.flow_scale, orientations=self.orientations, speeds=list(self.speeds))
 
+# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #5e4a15f4
+class ObjectExtractor(_ExtractorSettings):
+    "Detector, optical flow and appearance source: the `ObjectTable` of a video, or its objects frame by frame."
     def frame_rows(self, frame_rgb:np.ndarray, gray:np.ndarray, flow:np.ndarray, background=None) -> tuple:
         "The detections of one frame (`FrameObjects`) and their attributes (name -> (K, D))."
         maps = bool(self.appearance and self.appearance.needs_maps)

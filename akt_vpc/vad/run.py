@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
-from ..core import peak_memory_mb
+from ..core import check_range, peak_memory_mb
 from .datasets import load_dataset
 from .objects import YoloDetector
 from .vpc import VideoPatchCore, VideoScores, BANKS, DEFAULT_BANKS
@@ -19,7 +19,7 @@ from .metrics import evaluate_scores, micro_auc
 from .plots import anomaly_curve
 
 # %% auto #0
-__all__ = ['NORMALISATION', 'UNSCORED_FRAMES', 'VADRun', 'bank_specs', 'label_figures', 'write_run', 'run_vad']
+__all__ = ['NORMALISATION', 'UNSCORED_FRAMES', 'VADRun', 'bank_specs', 'label_figures', 'write_run', 'set_threads', 'run_vad']
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #2c09fa92
 # how the memories' scores are put on one scale, and what the frames after a video's last clip get
@@ -103,6 +103,13 @@ def write_run(res:VADRun, # a run's result (its `out_dir` is set here)
     (out_dir/'summary.json').write_text(json.dumps(res.to_dict(), indent=1))
     return out_dir
 
+# %% ../../nbs/anomaly_detection/14b_run.ipynb #650bcef5
+def set_threads(n:int|None, # threads for torch and OpenCV (None: leave both as they are)
+               ) -> None:
+    "torch and OpenCV at `n` threads (onnxruntime's detectors take theirs from their own settings)."
+    if n is None: return
+    check_range('threads', n, 1, None, int); torch.set_num_threads(n); cv2.setNumThreads(n)
+
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #d06a05fd
 def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `VideoDataset`
             detector:str='motion', # 'motion' or 'yolov5'
@@ -119,7 +126,7 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             **dataset_kwargs, # passed to `load_dataset` (e.g. street_scene's n_train, seed)
            ) -> VADRun:
     "Fit VideoPatchCore on a data set's training videos and score its test videos; writes scores, figures, a summary."
-    if threads is not None: torch.set_num_threads(threads); cv2.setNumThreads(threads)
+    set_threads(threads)
     given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest: VideoPatchCore's defaults
     vpc = VideoPatchCore(banks=bank_specs(banks, ratios), detector=detector, encoder=encoder, weights=weights,
                          device=device, **given)

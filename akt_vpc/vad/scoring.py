@@ -21,6 +21,7 @@ def smooth(scores:np.ndarray, # frame scores of one video
     x = np.asarray(scores, np.float64)
     return gaussian_filter1d(x, sigma, mode='nearest') if sigma > 0 else x
 
+# %% ../../nbs/anomaly_detection/13c_scoring.ipynb #b64493cc
 class Scorer:
     "Memories fitted on precomputed `VideoFeatures`: smoothed frame scores per memory and leave-one-video-out scores."
     def __init__(self, banks:list, # `Bank` objects

@@ -187,7 +187,7 @@ def check_saved(meta:dict, path) -> None:
     fmt = meta.get('format', 'before ' + FORMAT)
     raise ValueError(f"path: {path} was saved by an earlier VideoPatchCore (format {fmt!r}) "
                      "and cannot be loaded. "
-                     + (f"Its options {gone} left the library (bench/vpc_variants.py keeps them). " if gone else '')
+                     + (f"Its options {gone} left the library. " if gone else '')
                      + f"Refit it on the training videos: {call}.fit(train_videos).save(path)")
 
 def read_saved(path, # a file written by `VideoPatchCore.save`

@@ -14,8 +14,8 @@ from .quant import QConv2d, QLinear, QAct
 from .act_sites import act_kind, traced_graph
 
 # %% auto #0
-__all__ = ['WEIGHT_LAYERS', 'QUANT_LEAVES', 'node_paths', 'liveness', 'GraphForward', 'block_names', 'graph_blocks', 'graph_part',
-           'run_nodes', 'Part', 'ModulePart', 'ModuleForward', 'model_forward', 'default_blocks']
+__all__ = ['WEIGHT_LAYERS', 'QUANT_LEAVES', 'node_paths', 'liveness', 'GraphForward', 'block_names', 'graph_blocks', 'run_nodes',
+           'Part', 'graph_part', 'ModulePart', 'ModuleForward', 'model_forward', 'default_blocks']
 
 # %% ../../nbs/quantization/01e_blocks.ipynb #a8fa62db
 def node_paths(n:fx.Node) -> tuple[str, ...]:
@@ -143,33 +143,6 @@ def graph_blocks(f:GraphForward) -> list[tuple[str, ...]]:
                          f"end in one tensor ({ends}); its weight layers {tail} cannot be put in a block")
     return [block_names(f, a, b) for a, b, _ in merged]
 
-# %% ../../nbs/quantization/01e_blocks.ipynb #50476a11
-def _resolve(f:GraphForward, names:tuple) -> tuple[int, int]:
-    "The first and last node that `names` (module paths or '%nodes') cover in `f`."
-    idx, model = [], type(f.model).__name__
-    for s in names:
-        if not isinstance(s, str): raise ValueError(f"blocks: expected module paths or '%node' names, got {s!r}")
-        if s.startswith('%'):
-            if s[1:] not in f.by_name: raise ValueError(f"blocks: {s!r} is not a node of the traced forward of {model}")
-            idx += [f.by_name[s[1:]]] * 2
-        elif s in f.span: idx += list(f.span[s])
-        else:
-            resolve_module(f.model, s, 'blocks')     # raises for a name that is no module
-            raise ValueError(f"blocks: {s!r} is a module the forward of {model} never calls")
-    return min(idx), max(idx)
-
-def graph_part(f:GraphForward, names:tuple) -> Part:
-    "The part of `f` that `names` cover, checked to have one tensor in and one out."
-    if not names: raise ValueError("blocks: expected module paths or '%node' names, got an empty block")
-    a, b = _resolve(f, names)
-    while b + 2 < len(f.nodes) and isinstance(f.module(b + 1), ActQuantizer) and f.nodes[b + 1].args[0] is f.nodes[b]:
-        b += 1     # the activation quantizer called on its last node's output
-    bad = [(i, w) for i, w in ((a - 1, 'enter'), (b, 'leave')) if not f.is_cut(i)]
-    if a < f.first or bad:
-        why = '; '.join(f"{len(f.live[i])} values {w} it ({', '.join(n.name for n in f.live[i])})" for i, w in bad)
-        raise ValueError(f"blocks: {names} is not a part of the forward with one tensor in and one out: {why}")
-    return Part(f, tuple(names), a, b)
-
 # %% ../../nbs/quantization/01e_blocks.ipynb #1797d68a
 def _value(f:GraphForward, env:dict, a:fx.Node):
     "The value of node `a`: computed earlier, or a parameter or buffer of the model."
@@ -231,6 +204,33 @@ class Part:
         "The paths of the modules the part calls, in call order."
         nodes = self.forward.nodes[self.start:self.end + 1]
         return list(dict.fromkeys(n.target for n in nodes if n.op == 'call_module'))
+
+# %% ../../nbs/quantization/01e_blocks.ipynb #50476a11
+def _resolve(f:GraphForward, names:tuple) -> tuple[int, int]:
+    "The first and last node that `names` (module paths or '%nodes') cover in `f`."
+    idx, model = [], type(f.model).__name__
+    for s in names:
+        if not isinstance(s, str): raise ValueError(f"blocks: expected module paths or '%node' names, got {s!r}")
+        if s.startswith('%'):
+            if s[1:] not in f.by_name: raise ValueError(f"blocks: {s!r} is not a node of the traced forward of {model}")
+            idx += [f.by_name[s[1:]]] * 2
+        elif s in f.span: idx += list(f.span[s])
+        else:
+            resolve_module(f.model, s, 'blocks')     # raises for a name that is no module
+            raise ValueError(f"blocks: {s!r} is a module the forward of {model} never calls")
+    return min(idx), max(idx)
+
+def graph_part(f:GraphForward, names:tuple) -> Part:
+    "The part of `f` that `names` cover, checked to have one tensor in and one out."
+    if not names: raise ValueError("blocks: expected module paths or '%node' names, got an empty block")
+    a, b = _resolve(f, names)
+    while b + 2 < len(f.nodes) and isinstance(f.module(b + 1), ActQuantizer) and f.nodes[b + 1].args[0] is f.nodes[b]:
+        b += 1     # the activation quantizer called on its last node's output
+    bad = [(i, w) for i, w in ((a - 1, 'enter'), (b, 'leave')) if not f.is_cut(i)]
+    if a < f.first or bad:
+        why = '; '.join(f"{len(f.live[i])} values {w} it ({', '.join(n.name for n in f.live[i])})" for i, w in bad)
+        raise ValueError(f"blocks: {names} is not a part of the forward with one tensor in and one out: {why}")
+    return Part(f, tuple(names), a, b)
 
 # %% ../../nbs/quantization/01e_blocks.ipynb #80b101e0
 class _Stop(Exception): "Ends a forward pass once the part of interest has run."

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['check_bits', 'qparams', 'from_codes', 'fake_quant_reference', 'fake_quant', 'WeightQuantizer', 'PerTensor',
-           'PerChannel', 'check_granularity', 'ActQuantizer']
+           'PerChannel', 'check_granularity', 'check_quantile', 'ActQuantizer']
 
 # %% ../../nbs/quantization/01_fake_quant.ipynb #1d4cfc79
 def check_bits(name:str, # the argument's name, for the error message
@@ -178,6 +178,14 @@ class _SiteRanges(nn.Module):
     @property
     def n_sites(self): return int((self.n_updates > 0).sum())
 
+# %% ../../nbs/quantization/01_fake_quant.ipynb #dfe43ac9
+def check_quantile(name:str, # the argument's name, for the error message
+                   q, # None (min/max ranges) or the upper quantile of the range
+                  ) -> float|None:
+    "`q` when it is None or a number in (0.5, 1]; else a `ValueError` naming `name`."
+    if q is None or (isinstance(q, (int, float)) and not isinstance(q, bool) and 0.5 < q <= 1): return q
+    raise ValueError(f"{name}: expected None or a float in (0.5, 1], got {q!r}")
+
 # %% ../../nbs/quantization/01_fake_quant.ipynb #27d3a00d
 class ActQuantizer(_SiteRanges):
     "Fake quantization with EMA ranges (per tensor or per channel), one range per call site of the module in a forward."
@@ -188,9 +196,7 @@ class ActQuantizer(_SiteRanges):
                  fused:bool|None=None, # torch's fused kernels: True, False, None (on CUDA only)
                  granularity:PerTensor|None=None, # PerTensor() (the default) or PerChannel()
                 ):
-        bits = check_bits('a_bits', bits)
-        if quantile is not None and not 0.5 < quantile <= 1:
-            raise ValueError(f"quantile: expected a float in (0.5, 1], got {quantile!r}")
+        bits, quantile = check_bits('a_bits', bits), check_quantile('quantile', quantile)
         super().__init__(max_sites, check_granularity('granularity', granularity))
         self.bits, self.momentum, self.quantile, self.fused = bits, momentum, quantile, fused
 

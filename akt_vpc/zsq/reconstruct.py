@@ -109,6 +109,18 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
         if bar is not None: bar.update()
     for q in rq: q.harden()
 
+# %% ../../nbs/quantization/05c_reconstruct.ipynb #67ed32f6
+def _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight):
+    "Refuse bad arguments of `reconstruct`, each by its name."
+    if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) == 0:
+        got = getattr(images, 'shape', images)
+        raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {got!r}")
+    check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 1, None, int)
+    check_range('akt_weight', akt_weight, 0)
+    if not any(isinstance(m, (QConv2d, QLinear, ActQuantizer)) for m in qmodel.modules()):
+        raise ValueError("qmodel: expected a model from `quantize_model`, found no quantized layer")
+
+
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #fbe2dc2c
 def reconstruct(fp_model:nn.Module, # the FP model (not modified)
                 qmodel:nn.Module, # its calibrated quantized copy (changed in place and returned)
@@ -124,13 +136,7 @@ def reconstruct(fp_model:nn.Module, # the FP model (not modified)
                 **kwargs, # more options of `reconstruct_block` (lr, range_lr, reg_weight, warmup)
                ) -> tuple[nn.Module, list[dict]]:
     "Block-wise reconstruction (BRECQ) of `qmodel` against `fp_model` on `images`: the model, a row per block."
-    if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) == 0:
-        got = getattr(images, 'shape', images)
-        raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {got!r}")
-    check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 1, None, int)
-    check_range('akt_weight', akt_weight, 0)
-    if not any(isinstance(m, (QConv2d, QLinear, ActQuantizer)) for m in qmodel.modules()):
-        raise ValueError("qmodel: expected a model from `quantize_model`, found no quantized layer")
+    _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight)
     fpf, qf = model_forward(fp_model), model_forward(qmodel, warn=False)
     blocks = fpf.blocks() if blocks is None else [tuple([b] if isinstance(b, str) else b) for b in blocks]
     if not blocks: raise ValueError("blocks: expected at least one block, got none")

@@ -242,6 +242,7 @@ def bn_input_stats(model:nn.Module, # network with BatchNorm2d layers (run in ev
         for h in handles: h.remove()
     return [(s1 / n, s2 / n - (s1 / n) ** 2) for s1, s2, n in acc]
 
+# %% ../../nbs/quantization/05_synth.ipynb #a6ad3cca
 def correct_bn_statistics(fp_model:nn.Module, # the FP model (not modified)
                           qmodel:nn.Module, # its quantized copy (BN running statistics changed in place)
                           batches:list, # synthetic images both models see
