@@ -8,6 +8,8 @@
   Ped2's 240x360 when the shared data is absent;
 - `RN101.pt`: a TorchScript archive (fp16, like OpenAI's) of a model whose state dict has CLIP RN101's `visual.` key
   names up to `layer3` and a `logit_scale`, with random weights;
+- `yolox_nano.onnx`: the shared copy of YOLOX-Nano (another export of the release's model, so another sha256), served
+  at the release URL; without the shared data no stand-in is made and the tutorial's detector cell cannot run;
 - a torch.hub folder holding `ultralytics_yolov5_master/hubconf.py`, whose `yolov5l(pretrained=True)` returns a module
   that takes a list of HWC RGB uint8 frames and returns AutoShape-like results (`.xyxy[i]`: (n, 6) x1, y1, x2, y2,
   conf, cls): one person box over the middle of each frame. Like the real `hubconf.py` it needs no network once
@@ -17,7 +19,7 @@ It returns `{'urls': {url: local file}, 'hub_dir': the torch.hub folder, 'env': 
 `env` points torch.hub (`TORCH_HOME`) and our download cache (`AKT_VPC_CACHE`) into `tmp`. The stand-ins' sha256
 differ from the real files': `accept_fixtures(urls)`, called in the process that runs the tutorial's cells, sets the
 expected checksums of the matching entries of `akt_vpc.vad.official_archives.ARCHIVES` and `akt_vpc.vad.clip_rn101.CLIP_RN101_SOURCES`
-to the stand-ins' and returns a function that restores them. The harness maps each URL to its file in the
+(and `yolox_nano_file`'s default `sha256`) to the stand-ins' and returns a function that restores them. The harness maps each URL to its file in the
 network layer (`akt_vpc.core._fetch`).
 """
 import tarfile, warnings
@@ -33,6 +35,7 @@ from akt_vpc.vad.video import Video, VideoDataset, street_scene
 from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.vad.official_archives import ARCHIVES, save_ucsd
 from akt_vpc.vad.clip_rn101 import CLIP_RN101_URL, ClipTrunk
+from akt_vpc.vad.yolox import YOLOX_NANO_URL, YOLOX_NANO_SHARED
 
 N_FRAMES, N_TRAIN, N_TEST = 10, 3, 2
 
@@ -117,13 +120,16 @@ def hub_folder(tmp:Path) -> Path:
 
 def accept_fixtures(urls:dict):
     "Expect the stand-ins' sha256 for the URLs in `urls` (this process only); returns a function that restores the real ones."
-    from akt_vpc.vad import official_archives, clip_rn101 as clip
+    from akt_vpc.vad import official_archives, clip_rn101 as clip, yolox
     old_archives, old_clip = dict(official_archives.ARCHIVES), clip.CLIP_RN101_SOURCES
+    old_yolox = yolox.yolox_nano_file.__defaults__   # (download_ok, url, sha256)
+    if YOLOX_NANO_URL in urls: yolox.yolox_nano_file.__defaults__ = old_yolox[:2] + (file_sha256(urls[YOLOX_NANO_URL]),)
     for k, v in old_archives.items():
         official_archives.ARCHIVES[k] = tuple(replace(a, sha256=file_sha256(urls[a.urls[0]])) if a.urls[0] in urls else a for a in v)
     clip.CLIP_RN101_SOURCES = tuple((u, f, file_sha256(urls[u]) if u in urls else s) for u, f, s in old_clip)
     def restore():
         official_archives.ARCHIVES.clear(); official_archives.ARCHIVES.update(old_archives); clip.CLIP_RN101_SOURCES = old_clip
+        yolox.yolox_nano_file.__defaults__ = old_yolox
     return restore
 
 
@@ -131,6 +137,7 @@ def vad_fixtures(tmp:Path) -> dict:
     "Stand-ins for the VideoPatchCore tutorial's downloads under `tmp` (see the module's docstring)."
     tmp = Path(tmp); tmp.mkdir(parents=True, exist_ok=True)
     urls = {ARCHIVES['ped2'][0].urls[0]: ucsd_archive(tmp), CLIP_RN101_URL: clip_archive(tmp)}
+    if shared_file(YOLOX_NANO_SHARED) is not None: urls[YOLOX_NANO_URL] = shared_file(YOLOX_NANO_SHARED)
     hub = hub_folder(tmp)
     env = {'TORCH_HOME': str(hub.parent), 'AKT_VPC_CACHE': str(tmp/'cache')}
     return {'urls': urls, 'hub_dir': hub, 'env': env, 'accept': accept_fixtures}
