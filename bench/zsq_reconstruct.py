@@ -343,7 +343,12 @@ def merge_long(files, out):
     parts = [json.loads(Path(f).read_text()) for f in files]
     res = {k: v for k, v in parts[0].items() if k not in ('runs', 'budget', 'chosen') and not k.startswith('w3a3_')}
     res.update(how_chosen=RULE_LONG, budgets={f: p['budget'] for f, p in zip(files, parts)}, merged_from=[str(f) for f in files])
-    res['runs'] = [r for p in parts for r in p['runs']]
+    res['runs'] = [{**r, 'iterations_per_block': r.get('iterations_per_block', p['budget']['iterations_per_block']),
+                    'drop_prob': r.get('drop_prob', 0.0), 'file': str(f)} for f, p in zip(files, parts) for r in p['runs']]
+    starts = {}      # the calibration-only start of a (bits, seed) must be the same in every file (same images)
+    for r in res['runs']: starts.setdefault((r['bits'], r['seed']), set()).add((r['start_acc'], r['start_held_out_by_source']['mean_kl']))
+    res['starts_agree'] = all(len(v) == 1 for v in starts.values())
+    res['starts'] = {f'{b} seed {s}': sorted(v) for (b, s), v in sorted(starts.items())}
     cand = lambda r: (r['iterations_per_block'], r['drop_prob'])
     s0 = {(cand(r), r['akt']): r for r in res['runs'] if r['bits'] == 'W3A3' and r['seed'] == 0}
     rows = [s0[(c, False)] for c in LONG_CANDIDATES if (c, False) in s0]
