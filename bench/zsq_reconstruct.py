@@ -12,8 +12,9 @@ images; `bnmatched`, `--images` noise images optimised `--bn-steps` Adam steps o
 half of each, interleaved (= `reconstruct_run.synthetic_set`). Held-out images of each source: `--held` more, with
 the generator's sampler or the noise reseeded to 10000 + seed; no run trains or calibrates on them.
 
-Choices (never made on test accuracy): RULE (levers, first rule) and RULE_SOURCES (`--select`, second rule) below;
-the JSON's `how_chosen` holds the rule of its runs.
+Choices (never made on test accuracy): RULE (levers, first rule), RULE_SOURCES (`--select`, second rule) and
+RULE_LONG (`--long`, `--merge-long`: iterations per block, QDrop, AKT term) below; the JSON's `how_chosen` holds
+the rule of its runs.
 
 Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --levers --iterations 200      (W4A4 seed 0: start, each lever alone, both, +AKT)
