@@ -12,8 +12,9 @@ images; `bnmatched`, `--images` noise images optimised `--bn-steps` Adam steps o
 half of each, interleaved (= `reconstruct_run.synthetic_set`). Held-out images of each source: `--held` more, with
 the generator's sampler or the noise reseeded to 10000 + seed; no run trains or calibrates on them.
 
-Choices (never made on test accuracy): RULE (levers, first rule) and RULE_SOURCES (`--select`, second rule) below;
-the JSON's `how_chosen` holds the rule of its runs.
+Choices (never made on test accuracy): RULE (levers, first rule), RULE_SOURCES (`--select`, second rule) and
+RULE_LONG (`--long`, `--merge-long`: iterations per block, QDrop, AKT term) below; the JSON's `how_chosen` holds
+the rule of its runs.
 
 Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --levers --iterations 200      (W4A4 seed 0: start, each lever alone, both, +AKT)
@@ -25,6 +26,8 @@ Run (what bench/results/zsq_reconstruct_*.json hold):
      python bench/zsq_reconstruct.py --select      (the second rule, RULE_SOURCES: source, iterations per block, AKT weight)
      python bench/zsq_reconstruct.py --final --source mixed --iterations 200 --akt-weight W --bits 4,3 --seeds 0 --out A.json  (and
          --bits 3 --seeds 1,2 --out B.json in a second process), then --merge-final OUT.json A.json B.json
+     python bench/zsq_reconstruct.py --final --long --source mixed --bits 3 --seeds 0 --akt-arms without --akt-weight 1
+         --iterations N [--drop-prob 0.5] --out X.json   (RULE_LONG's candidates; then its finals), --merge-long OUT.json X.json ...
      add --quick for a smoke run (tiny budget, 500 test images).
 Writes bench/out/zsq_reconstruct_{levers,final}.json (rewritten after every run).
 """
@@ -63,6 +66,20 @@ RULE_SOURCES = (
     "and mixed (512 of each, interleaved) at 200 it/block; (2) 200 vs 500 it/block on that source; (3) the AKT weight "
     "among 1, 10, 100 on that source and budget. A difference under 0.005 is a tie, won by the earlier candidate. Test "
     "accuracies are reported, never used for a choice.")
+RULE_LONG = (
+    "Written 2026-12-07 before the runs it governs (`--final --akt-arms`, `--drop-prob`, `--merge-long`), after the "
+    "test accuracies of zsq_reconstruct_final_mixed.json were known (200 it/block: W4A4 s0 79.84, W3A3 67.51/66.09/67.43); "
+    "it is not blind to those. Criterion: the mean over the two sources of KL(FP || Q) on each source's held-out images "
+    "(held_out_by_source.mean_kl; GDFQ sampler / noise seed 10000 + seed, 256 images, used by no training, calibration "
+    "or range choice). Choice 1, at W3A3 seed 0, arm adaround+lsq without the AKT term, source mixed, candidates in "
+    "this order: 200 it/block (incumbent), 1000 it/block, 2000 it/block, 2000 it/block + QDrop p=0.5 (activation "
+    "quantizers inside the block bypassed per element with probability 0.5 while optimising). Choice 2, on the chosen "
+    "budget at W3A3 seed 0: without vs with the AKT term (weight 1.0, the `run_reconstruction` default and the weight "
+    "of zsq_reconstruct_final_mixed.json), in this order. Each: the smallest mean KL wins; a difference under 0.005 is "
+    "a tie, won by the earlier (cheaper) candidate. Final runs on the chosen budget: W3A3 seeds 0-2 and W4A4 seed 0, "
+    "with and without the AKT term; W2A4 seed 0 with the chosen arm. Test accuracies are reported, never used for a "
+    "choice.")
+LONG_CANDIDATES = ((200, 0.0), (1000, 0.0), (2000, 0.0), (2000, 0.5))   # (iterations per block, QDrop probability), in order
 SOURCES = ('gdfq', 'bnmatched', 'mixed')
 
 ARMS = {   # lever name -> reconstruct() options; 'start' is the calibration-only model
@@ -88,7 +105,12 @@ def parse(argv=None):
     p.add_argument('--bn-steps', type=int, default=100, help='bnmatched: Adam steps per batch of images')
     p.add_argument('--chosen', default='adaround+lsq', help='final: the arm the levers chose (without its AKT term)')
     p.add_argument('--akt-weight', type=float, default=10.0, help='final: the AKT weight the levers chose')
-    p.add_argument('--bits', default='4,3'); p.add_argument('--seeds', default='0,1,2', help='final: W3A3 seeds')
+    p.add_argument('--bits', default='4,3', help="final: bit-widths, '3' = W3A3, '2a4' = W2A4 (W4A4: seed 0 only)")
+    p.add_argument('--seeds', default='0,1,2', help='final: seeds (of every bit-width but W4A4)')
+    p.add_argument('--akt-arms', default='both', choices=('both', 'without', 'with'), help='final: runs without/with the AKT term')
+    p.add_argument('--drop-prob', type=float, default=0.0, help='final: QDrop probability (0: off)')
+    p.add_argument('--long', action='store_true', help='final: runs governed by RULE_LONG (its how_chosen)')
+    p.add_argument('--synth-only', action='store_true', help='only make (cache) the synthetic sets of --seeds')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--test-n', type=int, default=None)
     p.add_argument('--quick', action='store_true')
@@ -96,7 +118,7 @@ def parse(argv=None):
     p.add_argument('--append', action='store_true', help='keep the runs already in --out (same budget), replacing the ones rerun')
     a = p.parse_args(argv)
     if a.quick: a.iterations, a.images, a.held, a.gen_iterations, a.bn_steps, a.test_n = 5, 128, 64, 3, 3, a.test_n or 500
-    name = 'levers' if a.levers else 'select' if a.select else 'final'
+    name = 'levers' if a.levers else 'select' if a.select else 'long' if a.long else 'final'
     a.out = a.out or str(Path(__file__).parent/'out'/f"zsq_reconstruct_{name}{'_quick' if a.quick else ''}.json")
     return a
 
@@ -134,10 +156,15 @@ def kl_by_source(fp, q, helds):
     per = {src: {k: round(v, 4) for k, v in output_agreement(fp, q, list(h.split(128))).items()} for src, h in helds.items()}
     return dict(per, mean_kl=round(statistics.mean(v['kl'] for v in per.values()), 4))
 
+def bit_pair(bits):
+    "(weight bits, activation bits) of `bits`: 3 -> (3, 3), '2a4' -> (2, 4)."
+    w, _, act = str(bits).lower().partition('a')
+    return int(w), int(act or w)
+
 def start_state(fp, test, syn, bits):
     "The calibration-only start, its test accuracy and held-out figures, and the seconds they took."
     t0 = time.time()
-    q, quantile = calibrated_start(fp, bits, bits, syn['train'])   # ranges: first quarter; quantile: KL on the next eighth
+    q, quantile = calibrated_start(fp, *bit_pair(bits), syn['train'])   # ranges: first quarter; quantile: KL on the next eighth
     start = dict(acc=round(evaluate(q, test, device='cpu', desc='test'), 2),
                  held_out=output_agreement(fp, q, list(syn['held'].split(128))))
     if 'helds' in syn: start['by_source'] = kl_by_source(fp, q, syn['helds'])   # once per start, shared by its arms
@@ -150,7 +177,8 @@ def one_run(fp, test, syn, bits, seed, arm, opts, a, state=None):
     q = copy.deepcopy(q); t0 -= start_s      # wall time counts the start as if made for this run
     held = list(syn['held'].split(128))
     helds = syn.get('helds')      # both sources' held-out images (RULE_SOURCES)
-    row = dict(arm=arm, source=a.source, bits=f'W{bits}A{bits}', seed=seed, akt=bool(opts and opts.get('akt_weight')), options=opts,
+    row = dict(arm=arm, source=a.source, bits='W{}A{}'.format(*bit_pair(bits)), seed=seed, iterations_per_block=a.iterations,
+               drop_prob=(opts or {}).get('drop_prob', 0.0), akt=bool(opts and opts.get('akt_weight')), options=opts,
                act_quantile=quantile, start_acc=start['acc'], start_held_out={k: round(v, 4) for k, v in start['held_out'].items()})
     if helds is not None: row['start_held_out_by_source'] = start['by_source']
     if opts is None:
@@ -176,29 +204,35 @@ def main(argv=None):
     fp, test = pretrained_resnet20('cifar10').eval(), cifar10_jpeg_testset(n=a.test_n)
     res = dict(benchmark='zsq_reconstruct_' + ('levers' if a.levers else 'select' if a.select else 'final'), model='resnet20_cifar10 (shared chenyaofo weights)',
                test_set=f'shared CIFAR-10 JPEG q75 test set ({len(test)} images)', device='cpu', threads=a.threads,
-               cpu=platform.processor() or platform.machine(), how_chosen=RULE_SOURCES if a.select else RULE,
+               cpu=platform.processor() or platform.machine(), how_chosen=RULE_SOURCES if a.select else RULE_LONG if a.long else RULE,
                budget=dict(source=a.source, bn_steps=a.bn_steps if a.source == 'bnmatched' else None, iterations_per_block=a.iterations, batch_size=a.batch, synthetic_images=a.images,
                            held_out_images=a.held, generator_iterations=a.gen_iterations),
                settings=dict(rounding_lr=1e-3, step_lr=1e-3, reg_weight=0.01, beta='20 -> 2 after 20% of the iterations',
                              loss='squared error summed over channels, mean over batch and positions'),
                note='images_per_s: synthetic images through one block per second of reconstruction (blocks x iterations x batch / seconds)',
                runs=[])
+    if a.synth_only:
+        for s in map(int, a.seeds.split(',')): synthetic_set(fp, s, a, cache, 'mixed'); print('synthetic set', s, flush=True)
+        return
     res['fp_acc'] = round(evaluate(fp, test, device='cpu', desc='FP'), 2)
     def dump(): out.write_text(json.dumps(res, indent=1))
     if a.select: return select(fp, test, a, cache, res, dump)
     if a.levers:
         plan = [(4, 0, n, ARMS[n]) for n in (a.only.split(',') if a.only else ARMS)]
     else:
-        chosen = dict(ARMS[a.chosen])
+        chosen, arm = dict(ARMS[a.chosen]), a.chosen + ('+qdrop' if a.drop_prob else '')
+        if a.drop_prob: chosen['drop_prob'] = a.drop_prob
         plan = []
-        for bits in map(int, a.bits.split(',')):
-            for s in ([0] if bits == 4 else map(int, a.seeds.split(','))):
-                plan += [(bits, s, a.chosen, chosen), (bits, s, a.chosen + '+akt', {**chosen, 'akt_weight': a.akt_weight})]
+        for bits in a.bits.split(','):
+            for s in ([0] if bit_pair(bits) == (4, 4) else map(int, a.seeds.split(','))):
+                if a.akt_arms != 'with': plan.append((bits, s, arm, chosen))
+                if a.akt_arms != 'without': plan.append((bits, s, arm + '+akt', {**chosen, 'akt_weight': a.akt_weight}))
         res['chosen'] = dict(arm=a.chosen, akt_weight=a.akt_weight)
+        if a.long: res['chosen'].update(drop_prob=a.drop_prob, akt_arms=a.akt_arms)
     if a.append and out.exists():
         old = json.loads(out.read_text())
         if old['budget'] != res['budget']: raise SystemExit(f"--append: {out} has another budget: {old['budget']}")
-        rerun = {(f'W{b}A{b}', s, arm) for b, s, arm, _ in plan}
+        rerun = {('W{}A{}'.format(*bit_pair(b)), s, arm) for b, s, arm, _ in plan}
         res['runs'] = [r for r in old['runs'] if (r['bits'], r['seed'], r['arm']) not in rerun]
     dump()
     states = {}      # the calibration-only start of each (bits, seed), shared by its arms
@@ -298,9 +332,50 @@ def merge_levers(files, out):
     Path(out).write_text(json.dumps(res, indent=1)); print(json.dumps(res['selection'], indent=1))
     return res
 
+def pick_by_kl(rows, key):
+    "RULE_LONG's pick: the smallest held-out mean KL; a difference under 0.005 is a tie won by the earlier row."
+    best = rows[0]
+    for r in rows[1:]:
+        if r['held_out_by_source']['mean_kl'] < best['held_out_by_source']['mean_kl'] - 0.005: best = r
+    return dict(chosen=key(best), mean_kl={str(key(r)): r['held_out_by_source']['mean_kl'] for r in rows})
+
+def merge_long(files, out):
+    "One JSON of the RULE_LONG runs (any budgets): the choices it makes and the summary of the chosen budget."
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    res = {k: v for k, v in parts[0].items() if k not in ('runs', 'budget', 'chosen') and not k.startswith('w3a3_')}
+    res.update(how_chosen=RULE_LONG, budgets={f: p['budget'] for f, p in zip(files, parts)}, merged_from=[str(f) for f in files])
+    res['runs'] = [{**r, 'iterations_per_block': r.get('iterations_per_block', p['budget']['iterations_per_block']),
+                    'drop_prob': r.get('drop_prob', 0.0), 'file': str(f)} for f, p in zip(files, parts) for r in p['runs']]
+    starts = {}      # the calibration-only start of a (bits, seed) must be the same in every file (same images)
+    for r in res['runs']: starts.setdefault((r['bits'], r['seed']), set()).add((r['start_acc'], r['start_held_out_by_source']['mean_kl']))
+    res['starts_agree'] = all(len(v) == 1 for v in starts.values())
+    res['starts'] = {f'{b} seed {s}': sorted(v) for (b, s), v in sorted(starts.items())}
+    cand = lambda r: (r['iterations_per_block'], r['drop_prob'])
+    s0 = {(cand(r), r['akt']): r for r in res['runs'] if r['bits'] == 'W3A3' and r['seed'] == 0}
+    rows = [s0[(c, False)] for c in LONG_CANDIDATES if (c, False) in s0]
+    sel = res['selection'] = {}
+    if len(rows) < len(LONG_CANDIDATES): sel['missing'] = [c for c in LONG_CANDIDATES if (c, False) not in s0]
+    sel['budget'] = pick_by_kl(rows, lambda r: f"{r['iterations_per_block']} it, drop_prob {r['drop_prob']}")
+    best = next(c for c in LONG_CANDIDATES if f'{c[0]} it, drop_prob {c[1]}' == sel['budget']['chosen'])
+    if (best, True) in s0: sel['akt'] = pick_by_kl([s0[(best, False)], s0[(best, True)]], lambda r: r['akt'])
+    mine = [r for r in res['runs'] if cand(r) == best]
+    summary = res['summary'] = dict(iterations_per_block=best[0], drop_prob=best[1])
+    for bits in sorted({r['bits'] for r in mine}, reverse=True):
+        for akt in (False, True):
+            v = [r for r in mine if r['bits'] == bits and r['akt'] == akt]
+            if v: summary[f"{bits}_{'akt' if akt else 'no_akt'}"] = seed_summary(
+                [r['final_acc'] for r in v], seeds_run=[r['seed'] for r in v], start_mean=round(statistics.mean(r['start_acc'] for r in v), 2),
+                mean_kl=round(statistics.mean(r['held_out_by_source']['mean_kl'] for r in v), 4),
+                wall_s_mean=round(statistics.mean(r['wall_s'] for r in v), 1))
+    res['total_wall_s'] = round(sum(r['wall_s'] for r in res['runs']), 1)
+    Path(out).write_text(json.dumps(res, indent=1)); print(json.dumps(dict(selection=sel, summary=summary), indent=1))
+    return res
+
 if __name__ == '__main__':
     if '--merge-final' in sys.argv:
         i = sys.argv.index('--merge-final'); merge_final(sys.argv[i + 2:], sys.argv[i + 1])
+    elif '--merge-long' in sys.argv:
+        i = sys.argv.index('--merge-long'); merge_long(sys.argv[i + 2:], sys.argv[i + 1])
     elif '--merge-levers' in sys.argv:
         i = sys.argv.index('--merge-levers'); merge_levers(sys.argv[i + 2:], sys.argv[i + 1])
     else: main()

@@ -6,10 +6,12 @@
 from __future__ import annotations
 import torch
 from torch import nn
+from contextlib import contextmanager
+from ..core import check_range
 from .fake_quant import check_bits, qparams, from_codes, _expand, ActQuantizer
 
 # %% auto #0
-__all__ = ['round_ste', 'lsq_fake_quant', 'LSQActQuantizer', 'AdaRoundQuantizer']
+__all__ = ['round_ste', 'lsq_fake_quant', 'LSQActQuantizer', 'qdrop', 'AdaRoundQuantizer']
 
 # %% ../../nbs/quantization/01d_learned_quant.ipynb #39554c98
 def round_ste(x:torch.Tensor) -> torch.Tensor:
@@ -31,6 +33,7 @@ def lsq_fake_quant(x:torch.Tensor, # values to quantize
 # %% ../../nbs/quantization/01d_learned_quant.ipynb #9d1a4eaf
 class LSQActQuantizer(ActQuantizer):
     "An activation quantizer with a learned step (LSQ) and a fixed integer zero point, made from a calibrated one."
+    drop_prob, drop_generator = 0.0, None    # QDrop (see `qdrop`): chance that an element skips the quantizer
     @classmethod
     def from_calibrated(cls, aq:ActQuantizer) -> LSQActQuantizer:
         "A learnable copy of the calibrated `aq`, starting from its ranges."
@@ -50,7 +53,24 @@ class LSQActQuantizer(ActQuantizer):
     def _update_range(self, s, x):
         raise RuntimeError("LSQActQuantizer: its step is learned, not calibrated; "
                            "calibrate the ActQuantizer it is made from")
-    def _quantize(self, x, i): return lsq_fake_quant(x, self.step[i], self.zero[i], self.bits, self.granularity.axis)
+    def _quantize(self, x, i):
+        q = lsq_fake_quant(x, self.step[i], self.zero[i], self.bits, self.granularity.axis)
+        if not self.drop_prob: return q
+        keep = torch.rand(x.shape, generator=self.drop_generator, device=x.device) < self.drop_prob
+        return torch.where(keep, x, q)
+
+# %% ../../nbs/quantization/01d_learned_quant.ipynb #a1c0d7e2
+@contextmanager
+def qdrop(quantizers:list, # the `LSQActQuantizer`s to drop from
+          p:float, # chance that an element keeps its FP value, in [0, 1]; 0 changes nothing
+          generator:torch.Generator|None=None, # the random source of the masks (None: torch's global one)
+         ):
+    "Within the `with` block, each element entering one of `quantizers` skips quantization with probability `p`."
+    check_range('p', p, 0, 1)
+    for q in quantizers: q.drop_prob, q.drop_generator = float(p), generator
+    try: yield quantizers
+    finally:
+        for q in quantizers: q.drop_prob, q.drop_generator = 0.0, None
 
 # %% ../../nbs/quantization/01d_learned_quant.ipynb #ee285b9f
 class AdaRoundQuantizer(nn.Module):

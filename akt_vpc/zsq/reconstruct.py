@@ -9,7 +9,7 @@ from torch import nn
 from ..core import check_range, progress, resolve_module
 from .fake_quant import ActQuantizer
 from .quant import QConv2d, QLinear
-from .learned_quant import AdaRoundQuantizer, LSQActQuantizer
+from .learned_quant import AdaRoundQuantizer, LSQActQuantizer, qdrop
 from .blocks import model_forward, default_blocks, Part, ModulePart
 from ..distill import akt_terms
 
@@ -83,6 +83,7 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
                       rounding:bool=True, # learn the weight rounding (AdaRound)
                       ranges:bool=True, # learn the activation ranges (LSQ)
                       akt_weight:float=0.0, # weight of AKT's attention loss added to the output error
+                      drop_prob:float=0.0, # QDrop while optimising: chance an element skips its act. quantizer
                       lr:float=1e-3, # Adam lr of the rounding variables
                       range_lr:float=1e-3, # Adam lr of the activation ranges
                       reg_weight:float=0.01, # weight of the rounding regulariser
@@ -98,25 +99,28 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
               + ([dict(params=[q.step for q in aq], lr=range_lr)] if aq else []))
     if not groups: return
     opt, g = torch.optim.Adam(groups), torch.Generator().manual_seed(seed)
-    for it in range(iterations):
-        idx = torch.randint(len(x_in), (batch_size,), generator=g)
-        out, y = part(x_in[idx]), target[idx]
-        loss = output_error(out, y)
-        if akt_weight: loss = loss + akt_weight * attention_error(out, y)
-        beta = beta_at(it / iterations, warmup)
-        if rq and beta is not None: loss = loss + reg_weight * sum(q.regularizer(beta) for q in rq)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        if bar is not None: bar.update()
+    with qdrop(aq, drop_prob, torch.Generator(x_in.device).manual_seed(seed)):   # off again after the loop
+        for it in range(iterations):
+            idx = torch.randint(len(x_in), (batch_size,), generator=g)
+            out, y = part(x_in[idx]), target[idx]
+            loss = output_error(out, y)
+            if akt_weight: loss = loss + akt_weight * attention_error(out, y)
+            beta = beta_at(it / iterations, warmup)
+            if rq and beta is not None: loss = loss + reg_weight * sum(q.regularizer(beta) for q in rq)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            if bar is not None: bar.update()
     for q in rq: q.harden()
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #67ed32f6
-def _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight):
+def _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight, drop_prob=0.0, ranges=True):
     "Refuse bad arguments of `reconstruct`, each by its name."
     if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) == 0:
         got = getattr(images, 'shape', images)
         raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {got!r}")
     check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 1, None, int)
-    check_range('akt_weight', akt_weight, 0)
+    check_range('akt_weight', akt_weight, 0); check_range('drop_prob', drop_prob, 0, 1)
+    if drop_prob and not ranges:
+        raise ValueError("drop_prob: QDrop acts on the learned activation ranges; needs ranges=True")
     if not any(isinstance(m, (QConv2d, QLinear, ActQuantizer)) for m in qmodel.modules()):
         raise ValueError("qmodel: expected a model from `quantize_model`, found no quantized layer")
 
@@ -131,12 +135,13 @@ def reconstruct(fp_model:nn.Module, # the FP model (not modified)
                 rounding:bool=True, # learn the weight rounding (AdaRound)
                 ranges:bool=True, # learn the activation ranges (LSQ)
                 akt_weight:float=0.0, # weight of AKT's attention loss in each block's objective
+                drop_prob:float=0.0, # QDrop: chance an activation element skips quantization while a block is fitted
                 held_out:torch.Tensor|None=None, # other synthetic images: each block's error on them, before/after
                 seed:int=0, # order of the samples
                 **kwargs, # more options of `reconstruct_block` (lr, range_lr, reg_weight, warmup)
                ) -> tuple[nn.Module, list[dict]]:
     "Block-wise reconstruction (BRECQ) of `qmodel` against `fp_model` on `images`: the model, a row per block."
-    _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight)
+    _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight, drop_prob, ranges)
     fpf, qf = model_forward(fp_model), model_forward(qmodel, warn=False)
     blocks = fpf.blocks() if blocks is None else [tuple([b] if isinstance(b, str) else b) for b in blocks]
     if not blocks: raise ValueError("blocks: expected at least one block, got none")
@@ -150,7 +155,7 @@ def reconstruct(fp_model:nn.Module, # the FP model (not modified)
             h_in, h_out = q_part.io(held_out)[0], fp_part.io(held_out)[1]
             with torch.no_grad(): row['held_out_before'] = output_error(q_part(h_in), h_out).item()
         reconstruct_block(qmodel, q_part, x_in, target, iterations, batch_size, rounding, ranges, akt_weight,
-                          seed=seed + i, bar=bar, **kwargs)
+                          drop_prob=drop_prob, seed=seed + i, bar=bar, **kwargs)
         if held_out is not None:
             with torch.no_grad(): row['held_out_after'] = output_error(q_part(h_in), h_out).item()
         rows.append(row)
