@@ -16,9 +16,9 @@ let the 4 runs (2 warm-ups of max(50, N/50) iterations, 4 x N iterations, 8 eval
 what is left of `--budget-s` (default 480 s = 8 minutes, 10% kept as margin). `--iterations` overrides it.
 
 Block reconstruction (`--reconstruct`, on by default): before the AdaDFQ runs, the package's zero-shot pipeline
-by block reconstruction (`akt_vpc.zsq.reconstruct_run.run_reconstruction` with its defaults: 1,024 synthetic images, half
-from a GDFQ generator and half BN-matched, AdaRound + LSQ for 200 steps a block) for each bit-width, with and
-without its AKT term; its time comes out of the budget before the AdaDFQ runs are sized.
+by block reconstruction (`akt_vpc.zsq.reconstruct_run.run_reconstruction`: 1,024 synthetic images, half
+from a GDFQ generator and half BN-matched, AdaRound + LSQ for `--rec-iterations` steps a block, default 2000, the
+choice of bench/results/zsq_reconstruct_long.json) for each bit-width, with and without its AKT term; its time comes out of the budget before the AdaDFQ runs are sized.
 
 Run:  python bench/zsq_gpu.py [--budget-s 480] [--device cuda]   -> bench/results/zsq_gpu.json
       python bench/zsq_gpu.py --tiny                             -> bench/out/zsq_gpu_tiny.json (CPU, seconds)
@@ -47,6 +47,8 @@ def parse(argv=None):
     p.add_argument('--calib', default='synthetic', choices=['synthetic', 'warmup'], help='how the activation ranges are set')
     p.add_argument('--reconstruct', action=argparse.BooleanOptionalAction, default=True,
                    help="first run the block-reconstruction pipeline per bit-width, with and without AKT (--no-reconstruct: AdaDFQ only)")
+    p.add_argument('--rec-iterations', type=int, default=2000,
+                   help='Adam steps per block of the block reconstruction (2000: the choice of zsq_reconstruct_long.json)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--test-n', type=int, default=None, help='score on a class-balanced subset of the test set')
     p.add_argument('--tiny', action='store_true', help='CPU smoke run: batch 8, 3 iterations, warm-up 2, 200 test images')
@@ -54,6 +56,7 @@ def parse(argv=None):
     a = p.parse_args(argv)
     if a.budget_s <= 0: p.error(f"--budget-s: expected seconds > 0, got {a.budget_s}")
     if a.iterations is not None and a.iterations < 1: p.error(f"--iterations: expected >= 1, got {a.iterations}")
+    if a.rec_iterations < 1: p.error(f"--rec-iterations: expected >= 1, got {a.rec_iterations}")
     if a.tiny:
         a.device, a.batch, a.iterations, a.test_n = 'cpu', 8, a.iterations or 3, a.test_n or 200
         torch.set_num_threads(1)
@@ -89,8 +92,8 @@ def size_schedule(a, fp, device, t_eval, elapsed, runs):
                    eval_s=round(t_eval, 2), seconds_left_for_training=round(left, 1))
 
 def reconstruction_runs(a, fp, test, device, res) -> list:
-    "`run_reconstruction` (its defaults; a tiny budget with --tiny) per bit-width, without and with AKT; rows written as they come."
-    budget = dict(images=32, iterations=3, generator_iterations=2, bn_steps=2) if a.tiny else {}
+    "`run_reconstruction` (`--rec-iterations` steps a block; a tiny budget with --tiny) per bit-width, without and with AKT."
+    budget = dict(images=32, iterations=3, generator_iterations=2, bn_steps=2) if a.tiny else dict(iterations=a.rec_iterations)
     rows = res.setdefault('reconstruction', [])
     for bits in a.bits:
         for akt in (False, True):
