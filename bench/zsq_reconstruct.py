@@ -250,6 +250,17 @@ def record(res, dump, row, syn):
     print(json.dumps({k: v for k, v in row.items() if k != 'blocks'}), flush=True)
     return row
 
+def least_kl(rows):
+    "The row with the smallest held-out mean KL; a difference under 0.005 is a tie won by the earlier row (both rules)."
+    best = rows[0]
+    for r in rows[1:]:
+        if r['held_out_by_source']['mean_kl'] < best['held_out_by_source']['mean_kl'] - 0.005: best = r
+    return best
+
+def pick_by_kl(rows, key):
+    "`least_kl`'s choice named by `key`, with every candidate's mean KL (the JSON's `selection` entries)."
+    return dict(chosen=key(least_kl(rows)), mean_kl={str(key(r)): r['held_out_by_source']['mean_kl'] for r in rows})
+
 def select(fp, test, a, cache, res, dump):
     "RULE_SOURCES, W4A4 seed 0, arm adaround+lsq: the source, then the iterations per block, then the AKT weight."
     arm, helds, states = ARMS['adaround+lsq'], held_out_sets(fp, 0, a, cache), {}
@@ -259,13 +270,9 @@ def select(fp, test, a, cache, res, dump):
         syn = dict(synthetic_set(fp, 0, b, cache), helds=helds)
         if source not in states: states[source] = start_state(fp, test, syn, 4)
         return record(res, dump, dict(one_run(fp, test, syn, 4, 0, name, opts, b, states[source]), iterations_per_block=iterations), syn)
-    def pick(rows, label):   # smallest mean KL; a difference under 0.005 is a tie won by the earlier row
-        best = rows[0]
-        for r in rows[1:]:
-            if r['held_out_by_source']['mean_kl'] < best['held_out_by_source']['mean_kl'] - 0.005: best = r
-        res.setdefault('selection', {})[label] = dict(
-            chosen=best[label], mean_kl={str(r[label]): r['held_out_by_source']['mean_kl'] for r in rows}); dump()
-        return best
+    def pick(rows, label):   # `least_kl`'s row, its choice recorded under `label`
+        res.setdefault('selection', {})[label] = pick_by_kl(rows, lambda r: r[label]); dump()
+        return least_kl(rows)
     first = [run(src, 200, arm, 'adaround+lsq') for src in SOURCES]
     src = pick(first, 'source')['source']
     longer = run(src, 500, arm, 'adaround+lsq')
@@ -331,13 +338,6 @@ def merge_levers(files, out):
     res['merged_from'] = [str(f) for f in files]
     Path(out).write_text(json.dumps(res, indent=1)); print(json.dumps(res['selection'], indent=1))
     return res
-
-def pick_by_kl(rows, key):
-    "RULE_LONG's pick: the smallest held-out mean KL; a difference under 0.005 is a tie won by the earlier row."
-    best = rows[0]
-    for r in rows[1:]:
-        if r['held_out_by_source']['mean_kl'] < best['held_out_by_source']['mean_kl'] - 0.005: best = r
-    return dict(chosen=key(best), mean_kl={str(key(r)): r['held_out_by_source']['mean_kl'] for r in rows})
 
 def merge_long(files, out):
     "One JSON of the RULE_LONG runs (any budgets): the choices it makes and the summary of the chosen budget."
