@@ -175,7 +175,7 @@ def validate(c:dict, train:list, pseudo:list, sources:list) -> dict:
             s = sc.frame_scores(table(pseudo[j], c)); fused[j] = s['fused']
             for m in c['memories']: per[m][j] = s[m]
     labels = [d['labels'] for d in pseudo]
-    kinds = [next(k for k in ('fastobject', 'paste', 'wrongway', 'wide') if f'+{k}' in str(d['name'])) for d in pseudo]
+    kinds = [next(k for k in ('fastobject', 'paste', 'wrongway', 'wide', 'foreign') if f'+{k}' in str(d['name'])) for d in pseudo]
     return dict(micro=micro_auc(fused, labels), macro=macro_auc(fused, labels),
                 per_kind={k: micro_auc([f for f, x in zip(fused, kinds) if x == k], [y for y, x in zip(labels, kinds) if x == k]) for k in dict.fromkeys(kinds)},
                 per_memory={m: micro_auc(per[m], labels) for m in c['memories']})
