@@ -233,9 +233,14 @@ def _reconstruct(args:argparse.Namespace):
 
 # %% ../nbs/shared/30_cli.ipynb #9b38de36
 def _vad_model_args(p:argparse.ArgumentParser):
-    "The detector, encoder, memories and clip length: the same for the one-shot `vad` and `vad fit`."
-    p.add_argument('--detector', default='motion', help="'motion' (static camera, offline), 'yolox' (YOLOX-Nano via "
-                   "onnxruntime: the shared copy, the cache or its download) or 'yolov5' (downloads)")
+    "The method, detector, encoder, memories and clip length: the same for the one-shot `vad` and `vad fit`."
+    p.add_argument('--method', default='vpc', choices=('vpc', 'attributes'), help="'vpc': VideoPatchCore's memories; "
+                   "'attributes': each object's velocity, geometry, class and appearance (AttributeVAD)")
+    p.add_argument('--memories', type=_names, default=None, help="--method attributes: comma-separated, of velocity, "
+                   "geometry, class, appearance (default: akt_vpc.vad.attribute_vad.DEFAULT_MEMORIES)")
+    p.add_argument('--detector', default=None, help="'motion' (static camera, offline; vpc's default), 'yolox' "
+                   "(YOLOX-Nano via onnxruntime: the shared copy, the cache or its download; attributes' default) "
+                   "or 'yolov5' (downloads)")
     p.add_argument('--detector-file', default=None, help="--detector yolox: its ONNX file")
     p.add_argument('--encoder', default=None,
                    help="'cifar-resnet20', 'clip-rn101' (downloads), 'torchvision:<name>' or "
@@ -288,31 +293,43 @@ def _vad_model(args:argparse.Namespace) -> dict:
     "`VideoPatchCore` arguments from the command line: detector (with its file), encoder, memories, clip length."
     from akt_vpc.vad.run import bank_specs
     banks = _vad_banks(args.banks, args.encoder)
-    det = args.detector if args.detector_file is None else (args.detector, {'path': args.detector_file})
+    det = args.detector or 'motion'
+    det = det if args.detector_file is None else (det, {'path': args.detector_file})
     return dict(banks=banks if args.ratio is None else bank_specs(banks, args.ratio), detector=det,
                 encoder=args.encoder or 'cifar-resnet20', **({} if args.T is None else {'T': args.T}))
+
+# %% ../nbs/shared/30_cli.ipynb #e086dd42
+def _vad_build(args:argparse.Namespace):
+    "The unfitted model of the command line: `VideoPatchCore` (`--method vpc`) or `AttributeVAD` (`attributes`)."
+    from akt_vpc.vad.run import prepare
+    if args.method == 'vpc':
+        if args.memories is not None: raise CLIError("--memories: applies to --method attributes (vpc: --banks)")
+        from akt_vpc.vad.vpc import VideoPatchCore
+        return prepare(VideoPatchCore(device=args.device, **_vad_model(args)))
+    given = [f'--{k}' for k in ('encoder', 'banks', 'T', 'ratio') if getattr(args, k) is not None]
+    if given: raise CLIError(f"{given[0]}: applies to --method vpc only (attributes: --memories)")
+    from akt_vpc.vad.attribute_vad import AttributeVAD, DEFAULT_MEMORIES
+    opts = None if args.detector_file is None else {'path': args.detector_file}
+    return prepare(AttributeVAD(args.memories or DEFAULT_MEMORIES, args.detector or 'yolox', opts))
 
 # %% ../nbs/shared/30_cli.ipynb #a54cc352
 def _vad(args:argparse.Namespace):
     "Fit and score a data set in one go with `run_vad`, and print its AUCs."
     from akt_vpc.vad.run import run_vad
     _check_out_dir(args.out, 'out')
-    m = _vad_model(args)
-    res = run_vad(args.dataset, detector=m['detector'], encoder=m['encoder'], banks=m['banks'], T=m.get('T'),
-                  out_dir=args.out, threads=args.threads, device=args.device, check_masks=args.check_masks)
+    res = run_vad(args.dataset, model=_vad_build(args), out_dir=args.out, threads=args.threads, device=args.device,
+                  check_masks=args.check_masks)
     _print(res.to_dict(), args.json, f"{res.dataset}: micro AUC {res.micro_auc:.3f}, macro AUC {res.macro_auc:.3f} "
                                      f"(fixed parameters); outputs in {args.out}")
 
 # %% ../nbs/shared/30_cli.ipynb #e3cbfc48
 def _vad_fit(args:argparse.Namespace):
-    "Fit VideoPatchCore on normal videos and write it to `--out`."
-    from akt_vpc.vad.vpc import VideoPatchCore
+    "Fit the model of `--method` on normal videos and write it to `--out`."
     from akt_vpc.vad.run import set_threads
     from akt_vpc.vad.datasets import load_dataset
     from akt_vpc.vad.video import load_folder
     set_threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
-    m = VideoPatchCore(device=args.device, **_vad_model(args))
-    m.encoder  # built now: a bad checkpoint stops the command before any long work
+    m = _vad_build(args)
     videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
     t0 = time.time(); m.fit(videos); t = time.time() - t0; n = sum(map(len, videos))
     res = dict(model=str(m.save(args.out)), videos=len(videos), frames=n, fit_seconds=t, fit_fps=n / t,
@@ -322,12 +339,11 @@ def _vad_fit(args:argparse.Namespace):
 # %% ../nbs/shared/30_cli.ipynb #66fed283
 def _vad_score(args:argparse.Namespace):
     "Score a video, a folder or a stream with a fitted model, one CSV row per frame."
-    from akt_vpc.vad.vpc import VideoPatchCore
     from akt_vpc.vad.run import set_threads
-    from akt_vpc.vad.stream import score_stream
+    from akt_vpc.vad.stream import score_stream, load_model
     set_threads(args.threads)
     if args.out != '-': _check_out_dir(Path(args.out).parent, 'out')
-    m = VideoPatchCore.load(args.model, device=args.device, detector_file=args.detector_file)
+    m = load_model(args.model, device=args.device, detector_file=args.detector_file)
     t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0
     res = dict(frames=n, score_seconds=t, score_fps=n / max(t, 1e-9), out=args.out)
     text = f"scored {n} frames ({n / max(t, 1e-9):.1f} frames/s); scores in {args.out}"
@@ -374,7 +390,7 @@ COMMANDS = {
     'zsq': Command('zero-shot quantization (AKT, GDFQ, AdaDFQ, HAST)', _zsq_args, _zsq),
     'reconstruct': Command('zero-shot quantization by block reconstruction on synthetic images (CPU-friendly)',
                            _reconstruct_args, _reconstruct),
-    'vad': Command('VideoPatchCore: fit and score a data set in one go, or `vad fit` then `vad score`',
+    'vad': Command('VideoPatchCore or the attribute detector: fit and score in one go, or `vad fit`, `vad score`',
                    _vad_args, _vad),
     'ascnet': Command("train ASCNet on a data set's training videos (resumes a checkpoint)", _ascnet_args, _ascnet),
 }

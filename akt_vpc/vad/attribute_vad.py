@@ -170,6 +170,15 @@ class AttributeScorer(_ScaledMemories):
         raw = self.raw_frames(table, self.scaled(table))
         return {k: smooth(np.where(np.isnan(v), self.empty[k], v), self.sigma) for k, v in raw.items()}
 
+    def frame_values(self, boxes:np.ndarray, # (K, 4) the boxes of one frame's objects
+                     rows:dict, # their attributes (`ObjectExtractor.frame_rows`)
+                    ) -> dict:
+        "Unsmoothed scores of one frame: 'fused' and one per memory (no objects: the training frames' minimum)."
+        if not self.scales: raise ValueError("AttributeScorer: call fit(...) before scoring")
+        tab = ObjectTable('frame', 1, np.zeros(len(boxes), np.int64), boxes, np.ones(len(boxes), np.float32), rows)
+        raw = self.raw_frames(tab, self.scaled(tab))
+        return {k: self.empty[k] if np.isnan(v[0]) else float(v[0]) for k, v in raw.items()}
+
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #00e10288
 DEFAULT_MEMORIES = ('velocity',) # the default attributes (validated on training videos: bench/results/README.md)
 YOLOX_OPTIONS = dict(conf=0.15) # the YOLOX detector's settings when it is made by name (threshold chosen the same way)
@@ -196,7 +205,7 @@ class _AttributeModel:
     "An `AttributeVAD`'s parts: its memories, the `ObjectExtractor` that describes objects and the `AttributeScorer`."
     def __init__(self, memories=DEFAULT_MEMORIES, # names of `ATTRIBUTE_MEMORIES` or `AttributeMemory` objects
                  detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object
-                 detector_options:dict|None=None, # arguments of a detector made by name (None: `YOLOX_OPTIONS`)
+                 detector_options:dict|None=None, # arguments of a detector made by name ('yolox': over `YOLOX_OPTIONS`)
                  appearance:str|None='detector', # 'detector' or an encoder name, used if a memory needs appearance
                  flow_scale:float=0.5, # resolution factor of the optical flow
                  orientations:int=8, # direction bins of the velocity histogram
@@ -208,7 +217,7 @@ class _AttributeModel:
         self.memories, self.k = make_memories(memories, k), k
         if 'appearance' in self.names and appearance is None:
             raise ValueError("appearance: the 'appearance' memory needs a source ('detector' or an encoder name)")
-        if detector_options is None and detector == 'yolox': detector_options = YOLOX_OPTIONS
+        if detector == 'yolox': detector_options = {**YOLOX_OPTIONS, **(detector_options or {})}
         source = appearance if 'appearance' in self.names else None
         self.extractor = ObjectExtractor(detector, detector_options, source, flow_scale, orientations, speeds)
         self.scorer = AttributeScorer(self.memories, sigma, q)
@@ -230,10 +239,15 @@ class AttributeScores:
     names:list # the videos' names, in the order given
     fused:list # per video, the fused frame score (a 1-D array, one value per frame)
     memories:dict # memory name -> per video, the frame scores of that memory alone
+    @property
+    def per_memory(self) -> dict: return self.memories # memory name -> per video, what the fusion adds up
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #6ca78d26
 class AttributeVAD(_AttributeModel):
     "Attribute-based anomaly detection: objects, their attributes, memories of normal ones; fit once, score any video."
+    normalisation = ("each memory's distances over its leave-one-training-video-out distances (minimum 0, "
+                     "99.9th percentile 1), summed per object, the largest object per frame (no test labels)")
+    unscored_frames = "none: frame 0 takes the flow to frame 1; a frame without objects, the training frames' minimum"
     def fit(self, train_videos:list) -> AttributeVAD:
         "Fit on normal videos (`Video`s or their `ObjectTable`s); returns `self`."
         vids = progress(list(train_videos), desc='objects (train)')
@@ -263,13 +277,14 @@ def save_attribute_vad(model:AttributeVAD, path) -> Path:
 
 def load_attribute_vad(path, # a file written by `save_attribute_vad`
                        detector=None, # a detector object replacing the one named in the file
+                       detector_file=None, # the file of a detector that reads one (the ONNX file of 'yolox')
                       ) -> AttributeVAD:
     "A fitted `AttributeVAD` from its file."
     banks, meta = load_banks(path)
     if meta.get('format') != ATTRIBUTE_FORMAT:
         raise ValueError(f"path: {path} is not a saved AttributeVAD (format {meta.get('format')!r})")
-    cfg = meta['config']
-    model = AttributeVAD(**{**cfg, 'detector': detector or cfg['detector']})
+    cfg = meta['config']; opts = {**cfg['detector_options'], **({} if detector_file is None else {'path': detector_file})}
+    model = AttributeVAD(**{**cfg, 'detector': detector or cfg['detector'], 'detector_options': opts})
     for m in model.memories:
         m.memory, m.videos = banks[m.name], meta['videos'][m.name]; m.load_state(meta['state'][m.name])
     for k, s in meta['scales'].items():
@@ -285,11 +300,8 @@ def stream_scores(model:AttributeVAD, # a fitted model
                   background:np.ndarray|None=None, # the motion detector's background (needed only by it)
                  ):
     "Per frame as it arrives: (t, unsmoothed fused score); a frame without objects gets the training minimum."
-    sc = model.scorer
-    if not sc.scales: raise ValueError("model: call fit(...) before scoring")
+    if not model.scorer.scales: raise ValueError("model: call fit(...) before scoring")
     for t, o, rows in iter_objects(model.extractor, frames, background):
-        tab = ObjectTable('stream', 1, np.zeros(len(o.boxes), np.int64), o.boxes, o.scores, rows)
-        s = sc.raw_frames(tab, sc.scaled(tab))['fused'][0]
-        yield t, sc.empty['fused'] if np.isnan(s) else float(s)
+        yield t, model.scorer.frame_values(o.boxes, rows)['fused']
 
 AttributeVAD.stream = stream_scores

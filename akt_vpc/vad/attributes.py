@@ -17,7 +17,7 @@ from .video import Video
 # %% auto #0
 __all__ = ['SPEEDS', 'GEOMETRY', 'UNKNOWN_CLASS', 'velocity_histogram', 'box_geometry', 'ObjectTable', 'FrameObjects',
            'detect_objects', 'DetectorAppearance', 'EncoderAppearance', 'appearance_source', 'ObjectExtractor',
-           'iter_objects']
+           'ObjectStream', 'iter_objects']
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #fb19c8b4
 SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still)
@@ -178,6 +178,11 @@ class _ExtractorSettings:
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #5e4a15f4
 class ObjectExtractor(_ExtractorSettings):
     "Detector, optical flow and appearance source: the `ObjectTable` of a video, or its objects frame by frame."
+    @property
+    def needs_background(self) -> bool:
+        "Whether the detector needs the video's background (the motion detector does)."
+        return isinstance(self.detector, MotionDetector)
+
     def frame_rows(self, frame_rgb:np.ndarray, gray:np.ndarray, flow:np.ndarray, background=None) -> tuple:
         "The detections of one frame (`FrameObjects`) and their attributes (name -> (K, D))."
         maps = bool(self.appearance and self.appearance.needs_maps)
@@ -190,7 +195,7 @@ class ObjectExtractor(_ExtractorSettings):
 
     def features(self, video:Video) -> ObjectTable:
         "The `ObjectTable` of a whole video."
-        bg = self.detector.background(video) if isinstance(self.detector, MotionDetector) else None
+        bg = self.detector.background(video) if self.needs_background else None
         rows = list(iter_objects(self, (video.frame(i) for i in range(len(video))), bg))
         cat = lambda k: np.concatenate([r[k] for _, _, r in rows])
         frame = np.concatenate([np.full(len(o.boxes), t, np.int64) for t, o, _ in rows])
@@ -198,21 +203,43 @@ class ObjectExtractor(_ExtractorSettings):
         return ObjectTable(video.name, len(video), frame, boxes, scores, {k: cat(k) for k in rows[0][2]})
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #a7afb2d1
+class ObjectStream:
+    "An `ObjectExtractor` on frames pushed one at a time: each frame's objects once its flow is known (frame 0: at frame 1)."
+    def __init__(self, extractor:ObjectExtractor, # what detects and describes
+                 background:np.ndarray|None=None, # the motion detector's background (needed only by it)
+                ):
+        if background is None and extractor.needs_background:
+            raise ValueError("background: the motion detector needs the video's background (its .background(video)); "
+                             "frames from a live stream need a detector without one, e.g. detector='yolox'")
+        self.extractor, self.background, self.t, self.prev, self.first = extractor, background, 0, None, None
+
+    def push(self, rgb:np.ndarray, # (H, W, 3) uint8 RGB frame
+            ) -> list[tuple]:
+        "(t, `FrameObjects`, attributes) of the frames whose objects are now known: none, one, or frames 0 and 1."
+        rgb, t = np.asarray(rgb), self.t
+        if rgb.ndim != 3 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"frames: frame {t} is not an (H, W, 3) uint8 RGB image, got {rgb.dtype} {rgb.shape}")
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        if t and gray.shape != self.prev.shape:
+            raise ValueError(f"frames: frame {t} is {gray.shape}, frame {t-1} {self.prev.shape}")
+        self.t += 1
+        if t == 0: self.first, self.prev = (rgb, gray), gray; return []
+        ex, bg = self.extractor, self.background
+        flow = flow_field(self.prev, gray, ex.flow_scale); self.prev = gray
+        out = [(0, *ex.frame_rows(*self.first, flow, bg))] if t == 1 else []
+        return out + [(t, *ex.frame_rows(rgb, gray, flow, bg))]
+
+    def finish(self) -> None:
+        "Refuse a stream that ended before its second frame (the flow compares two)."
+        if self.t < 2: raise ValueError(f"frames: need at least 2 frames (the flow compares two), got {self.t}")
+
+
+# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #e8876dca
 def iter_objects(extractor:ObjectExtractor, # what detects and describes
                  frames, # an iterable of (H, W, 3) uint8 RGB frames (a list, a generator, a camera)
                  background:np.ndarray|None=None, # the motion detector's background (needed only by it)
                 ):
     "Per frame t: (t, `FrameObjects`, attributes) as frames arrive; flow from the previous frame (frame 0: to frame 1)."
-    prev = first = None
-    for t, rgb in enumerate(frames):
-        rgb = np.asarray(rgb)
-        if rgb.ndim != 3 or rgb.shape[-1] != 3 or rgb.dtype != np.uint8:
-            raise ValueError(f"frames: frame {t} is not an (H, W, 3) uint8 RGB image, got {rgb.dtype} {rgb.shape}")
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        if t == 0: first = (rgb, gray); prev = gray; continue
-        if gray.shape != prev.shape: raise ValueError(f"frames: frame {t} is {gray.shape}, frame {t-1} {prev.shape}")
-        flow = flow_field(prev, gray, extractor.flow_scale)
-        if t == 1: yield (0, *extractor.frame_rows(*first, flow, background))
-        yield (t, *extractor.frame_rows(rgb, gray, flow, background))
-        prev = gray
-    if first is None or prev is first[1]: raise ValueError("frames: need at least 2 frames (the flow compares two)")
+    s = ObjectStream(extractor, background)
+    for rgb in frames: yield from s.push(rgb)
+    s.finish()

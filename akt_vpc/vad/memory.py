@@ -4,7 +4,7 @@
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #300735d8
 from __future__ import annotations
-import json, math
+import json, math, os
 from pathlib import Path
 import numpy as np
 import torch
@@ -313,7 +313,9 @@ def save_banks(banks:dict, # name -> MemoryBank
                 'akt_vpc.metadata': json.dumps(metadata or {})}
     except TypeError as e: raise ValueError(f"metadata: expected JSON-serialisable values ({e})") from e
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata=meta)
+    part = path.with_name(path.name + '.part')  # written whole, then renamed: never half a file under `path`
+    try: save_file(tensors, str(part), metadata=meta); os.replace(part, path)
+    finally: part.unlink(missing_ok=True)
     return path
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #ebcf0ce7

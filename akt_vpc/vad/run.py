@@ -15,11 +15,13 @@ from ..core import check_range, peak_memory_mb
 from .datasets import load_dataset
 from .objects import YoloDetector
 from .vpc import VideoPatchCore, VideoScores, BANKS, DEFAULT_BANKS
+from .attribute_vad import AttributeVAD, AttributeScores
 from .metrics import evaluate_scores, micro_auc
 from .plots import anomaly_curve
 
 # %% auto #0
-__all__ = ['NORMALISATION', 'UNSCORED_FRAMES', 'VADRun', 'bank_specs', 'label_figures', 'write_run', 'set_threads', 'run_vad']
+__all__ = ['NORMALISATION', 'UNSCORED_FRAMES', 'VADRun', 'bank_specs', 'label_figures', 'write_run', 'set_threads', 'prepare',
+           'run_vad']
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #2c09fa92
 # how the memories' scores are put on one scale, and what the frames after a video's last clip get
@@ -36,17 +38,17 @@ class VADRun:
     n_test_videos:int # test videos scored
     train_frames:int # frames of the training videos
     test_frames:int # frames of the test videos
-    config:dict # `VideoPatchCore.config()`: the settings that rebuild the model
+    config:dict # the model's `config()`: the settings that rebuild it
     fit_seconds:float # wall time of `fit` (features and memories)
     score_seconds:float # wall time of `score`
     fit_fps:float # training frames per second of `fit`
     score_fps:float # test frames per second of `score`
     threads:int|None # torch / OpenCV threads (None: left as they were)
     peak_memory_mb:float # peak resident memory of the process at the end
-    model:VideoPatchCore=field(repr=False) # the fitted model (not in `to_dict`)
-    scores:VideoScores=field(repr=False) # the test videos' frame scores (not in `to_dict`)
+    model:VideoPatchCore|AttributeVAD=field(repr=False) # the fitted model (not in `to_dict`)
+    scores:VideoScores|AttributeScores=field(repr=False) # the test videos' frame scores (not in `to_dict`)
     fixed:dict|None=None # `evaluate_scores` of the fused score: micro, macro, per video (None: no labels)
-    per_bank_micro_auc:dict|None=None # memory name -> micro AUC of its z-score alone (None: no labels)
+    per_bank_micro_auc:dict|None=None # memory name -> micro AUC of its own score (None: no labels)
     videos:list|None=None # the test videos' names, in the order of `fixed['per_video']` (None: no labels)
     out_dir:str|None=None # where the files were written (None: nothing written)
     normalisation:str=NORMALISATION # how the memories' scores were put on one scale
@@ -74,14 +76,14 @@ def bank_specs(banks=None, # memory names or `Bank` objects (None: `akt_vpc.vad.
     return [BANKS[b](ratio=r[b]) if isinstance(b, str) and b in r else b for b in names]
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #da8d8292
-def label_figures(scores:VideoScores, # what `VideoPatchCore.score` gave for `test_videos`
+def label_figures(scores:VideoScores|AttributeScores, # what the model's `score` gave for `test_videos`
                   test_videos:list, # the scored videos, in the same order
                  ) -> dict:
     "`VADRun`'s `fixed`, `per_bank_micro_auc` and `videos` when every test video has labels, else {}."
     if any(v.labels is None for v in test_videos): return {}
     labels = [v.labels for v in test_videos]
     return dict(fixed=evaluate_scores(scores.fused, labels), videos=list(scores.names),
-                per_bank_micro_auc={b: micro_auc(z, labels) for b, z in scores.z.items()})
+                per_bank_micro_auc={b: micro_auc(z, labels) for b, z in scores.per_memory.items()})
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #7138a03a
 def write_run(res:VADRun, # a run's result (its `out_dir` is set here)
@@ -97,7 +99,7 @@ def write_run(res:VADRun, # a run's result (its `out_dir` is set here)
     if figures:
         (out_dir/'figures').mkdir(exist_ok=True)
         for i, v in enumerate(test_videos):
-            fig = anomaly_curve(s.fused[i], v.labels, title=v.name, bank_scores={b: z[i] for b, z in s.z.items()})
+            fig = anomaly_curve(s.fused[i], v.labels, title=v.name, bank_scores={b: z[i] for b, z in s.per_memory.items()})
             fig.savefig(out_dir/'figures'/f'{v.name}.png', dpi=90); plt.close(fig)
     res.out_dir = str(out_dir)
     (out_dir/'summary.json').write_text(json.dumps(res.to_dict(), indent=1))
@@ -111,8 +113,21 @@ def set_threads(n:int|None, # threads for torch and OpenCV (None: leave both as 
     check_range('threads', n, 1, None, int); torch.set_num_threads(n); cv2.setNumThreads(n)
 
 # %% ../../nbs/anomaly_detection/14b_run.ipynb #d06a05fd
+def prepare(model): # an unfitted `VideoPatchCore` or `AttributeVAD`
+    "`model`, with what it would load on first use loaded now (its encoder, YOLOv5 weights): a bad file stops at once."
+    if isinstance(model, VideoPatchCore): model.encoder  # built when a memory needs it
+    if isinstance(model.extractor.detector, YoloDetector): model.extractor.detector.model
+    return model
+
+def _vpc_model(detector, encoder, T, ratios, banks, sigma, weights, device) -> VideoPatchCore:
+    "The `VideoPatchCore` of `run_vad`'s arguments, prepared."
+    given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest: VideoPatchCore's defaults
+    return prepare(VideoPatchCore(banks=bank_specs(banks, ratios), detector=detector, encoder=encoder,
+                                  weights=weights, device=device, **given))
+
+# %% ../../nbs/anomaly_detection/14b_run.ipynb #d31c3490
 def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `VideoDataset`
-            detector:str='motion', # 'motion' or 'yolov5'
+            detector:str='motion', # 'motion', 'yolox' or 'yolov5'
             encoder:str='cifar-resnet20', # see `akt_vpc.vad.vpc.ENCODERS`
             T:int|None=None, # clip length (None: `VideoPatchCore`'s default)
             ratios:dict|float|None=None, # coreset fraction: one for every memory that keeps a coreset, or per name
@@ -123,23 +138,21 @@ def run_vad(dataset='street_scene', # 'street_scene', 'ped2', a folder, or a `Vi
             figures:bool=True, # write a score figure per test video
             threads:int|None=1, # torch / OpenCV threads (None: leave as is)
             device='auto', # where the encoder and detector run ('auto': cuda when available)
+            model:AttributeVAD|VideoPatchCore|None=None, # an unfitted model to run instead of the one described above
             **dataset_kwargs, # passed to `load_dataset` (e.g. street_scene's n_train, seed)
            ) -> VADRun:
-    "Fit VideoPatchCore on a data set's training videos and score its test videos; writes scores, figures, a summary."
+    "Fit a model on a data set's training videos and score its test videos; writes scores, figures, a summary."
     set_threads(threads)
-    given = {k: v for k, v in dict(T=T, sigma=sigma).items() if v is not None}  # the rest: VideoPatchCore's defaults
-    vpc = VideoPatchCore(banks=bank_specs(banks, ratios), detector=detector, encoder=encoder, weights=weights,
-                         device=device, **given)
-    vpc.encoder  # built now when a memory needs it: a bad checkpoint stops the call before any long work
-    if isinstance(vpc.extractor.detector, YoloDetector): vpc.extractor.detector.model   # its weights, loaded now too
+    if model is None: model = _vpc_model(detector, encoder, T, ratios, banks, sigma, weights, device)
     ds = load_dataset(dataset, **dataset_kwargs)
     if not ds.test: raise ValueError(f"dataset: {ds.name!r} has no test videos")
-    t0 = time.time(); vpc.fit(ds.train); t_fit = time.time() - t0
-    t0 = time.time(); scores = vpc.score(ds.test); t_score = time.time() - t0
+    t0 = time.time(); model.fit(ds.train); t_fit = time.time() - t0
+    t0 = time.time(); scores = model.score(ds.test); t_score = time.time() - t0
     n_tr, n_te = sum(map(len, ds.train)), sum(map(len, ds.test))
+    notes = {k: getattr(model, k) for k in ('normalisation', 'unscored_frames') if hasattr(model, k)}
     res = VADRun(dataset=ds.name, n_train_videos=len(ds.train), n_test_videos=len(ds.test), train_frames=n_tr,
-                 test_frames=n_te, config=vpc.config(), fit_seconds=t_fit, score_seconds=t_score,
+                 test_frames=n_te, config=model.config(), fit_seconds=t_fit, score_seconds=t_score,
                  fit_fps=n_tr / t_fit, score_fps=n_te / t_score, threads=threads, peak_memory_mb=peak_memory_mb(),
-                 model=vpc, scores=scores, **label_figures(scores, ds.test))
+                 model=model, scores=scores, **label_figures(scores, ds.test), **notes)
     if out_dir is not None: write_run(res, ds.test, out_dir, figures)
     return res

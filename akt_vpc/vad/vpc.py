@@ -6,7 +6,6 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
-import os
 import numpy as np
 import torch
 from ..core import check_choice, check_range, progress, shared_file, pick_device
@@ -172,6 +171,8 @@ class VideoScores:
     fused:list # per video, the fused frame score (a 1-D array, one value per frame)
     z:dict # memory name -> per video, its z-scored frame scores (what the fusion adds up)
     raw:dict # memory name -> per video, its smoothed raw frame scores (nearest-memory distances)
+    @property
+    def per_memory(self) -> dict: return self.z # memory name -> per video, what the fusion adds up
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #5f2403d7
 FORMAT = 'akt_vpc.vpc/2' # the layout of saved models
@@ -216,10 +217,7 @@ class ModelFile:
         if not self.fusion.norm: raise ValueError("VideoPatchCore: nothing to save before fit(...)")
         meta = dict(format=FORMAT, config=self.config(), norm=self.fusion.norm,
                     state={b.name: b.state() for b in self.banks}, videos={b.name: b.videos for b in self.banks})
-        path = Path(path); part = path.with_name(path.name + '.part')  # written whole, then renamed: never half a file
-        try: save_banks({b.name: b.memory for b in self.banks}, part, meta); os.replace(part, path)
-        finally: part.unlink(missing_ok=True)
-        return path
+        return save_banks({b.name: b.memory for b in self.banks}, path, meta)  # written whole, then renamed
 
     @classmethod
     def load(cls, path, # a file written by `save`
