@@ -186,6 +186,19 @@ def pick(res:dict, tol=0.005) -> str:
         if best is None or r['micro'] > res[best]['micro'] + tol: best = k
     return best
 
+def run_stages(start:dict, candidates:dict, train:list, pseudo:list, sources:list) -> tuple:
+    "Stages in order, each from the previous winner (`pick`); stage C only when the design has appearance: (design, results, chosen)."
+    design, results, chosen = dict(start), {}, {}
+    for stage, cands in candidates.items():
+        if stage == 'C_appearance_source' and 'appearance' not in design['memories']: chosen[stage] = 'skipped (no appearance memory)'; continue
+        results[stage] = {}
+        for name, kw in cands.items():
+            t1 = time.time(); results[stage][name] = validate({**design, **kw}, train, pseudo, sources)
+            results[stage][name]['seconds'] = time.time() - t1
+            print(stage, name, {k: results[stage][name][k] for k in ('micro', 'macro', 'per_kind')}, flush=True)
+        chosen[stage] = pick(results[stage]); design = {**design, **cands[chosen[stage]]}
+    return design, results, chosen
+
 def cache_part(part:str):
     from akt_vpc.vad.datasets import load_ped2
     from akt_vpc.vad.validation import pseudo_anomalies, pseudo_anomaly, OBJECT_KINDS
@@ -204,15 +217,7 @@ def main():
     train = [load(f'train_{i:02d}') for i in range(16)]
     pseudo = [load(f'pseudo_{i:02d}') for i in range(16)] + [load(f'wide_{i:02d}') for i in WIDE_VIDEOS]
     sources = list(range(16)) + list(WIDE_VIDEOS)
-    design, results, chosen = dict(START), {}, {}
-    for stage, cands in CANDIDATES.items():
-        if stage == 'C_appearance_source' and 'appearance' not in design['memories']: chosen[stage] = 'skipped (no appearance memory)'; continue
-        results[stage] = {}
-        for name, kw in cands.items():
-            t1 = time.time(); results[stage][name] = validate({**design, **kw}, train, pseudo, sources)
-            results[stage][name]['seconds'] = time.time() - t1
-            print(stage, name, {k: results[stage][name][k] for k in ('micro', 'macro', 'per_kind')}, flush=True)
-        chosen[stage] = pick(results[stage]); design = {**design, **cands[chosen[stage]]}
+    design, results, chosen = run_stages(START, CANDIDATES, train, pseudo, sources)
     reported = {}
     for name, kw in REPORTED.items():
         reported[name] = validate({**design, **kw}, train, pseudo, sources); print('reported', name, reported[name]['micro'], flush=True)

@@ -33,7 +33,7 @@ import torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akt_vpc.core import shared_file, missing_reason
-from vpc_attr_validation import CACHE, N_FOLDS, WIDE_VIDEOS, build_cache, validate, pick
+from vpc_attr_validation import CACHE, WIDE_VIDEOS, build_cache, run_stages
 
 FOREIGN_CLASSES = ('automobile', 'truck', 'horse', 'dog', 'deer', 'cat')  # objects that do not belong on a footpath
 FOREIGN_SEED, FOREIGN_DONOR_STEP = 200, 2
@@ -112,15 +112,7 @@ def main():
     pseudo = ([load(f'pseudo_{i:02d}') for i in range(16)] + [load(f'wide_{i:02d}') for i in WIDE_VIDEOS]
               + [load(f'foreign_{i:02d}') for i in range(16)])
     sources = list(range(16)) + list(WIDE_VIDEOS) + list(range(16))
-    design, results, chosen = dict(START), {}, {}
-    for stage, cands in CANDIDATES.items():
-        if stage == 'C_appearance_source' and 'appearance' not in design['memories']: chosen[stage] = 'skipped (no appearance memory)'; continue
-        results[stage] = {}
-        for name, kw in cands.items():
-            t1 = time.time(); results[stage][name] = validate({**design, **kw}, train, pseudo, sources)
-            results[stage][name]['seconds'] = time.time() - t1
-            print(stage, name, {k: results[stage][name][k] for k in ('micro', 'macro', 'per_kind')}, flush=True)
-        chosen[stage] = pick(results[stage]); design = {**design, **cands[chosen[stage]]}
+    design, results, chosen = run_stages(START, CANDIDATES, train, pseudo, sources)
     out = dict(benchmark='label-free validation of the attribute detector on Ped2 training videos, protocol version 5 (foreign objects)',
                protocol=__doc__.split('Run:')[0].strip(), rule=RULE, start=START, candidates={s: list(c) for s, c in CANDIDATES.items()},
                results=results, chosen=chosen, final_design={k: list(v) if isinstance(v, tuple) else v for k, v in design.items()},

@@ -2,7 +2,8 @@
 
 Designs, each in its own child process (torch and OpenCV at one thread, onnxruntime intra-op 1), one after the other:
   attributes   the attribute detector's defaults (akt_vpc.vad.attribute_vad.AttributeVAD(): YOLOX-Nano objects on every frame,
-               attribute memories chosen by bench/vpc_attr_validation.py on training videos only)
+               velocity and class memories, chosen by bench/vpc_attr_validation_v5.py on training videos only)
+  attributes_velocity  reported only: the velocity memory alone (the choice of the earlier protocol, version 4)
   vpc          today's design: VideoPatchCore's defaults (motion detector, motion + flow grid + spatial + appearance memories)
   attributes_all4  reported only (validation did not choose it): the attribute detector with all four memories (velocity,
                geometry, class, the detector's own PAN maps as appearance), for each memory's AUC on the test set
@@ -26,7 +27,8 @@ design = sys.argv[2]
 ds = load_ped2()
 if design.startswith('attributes'):
     from akt_vpc.vad.attribute_vad import AttributeVAD
-    model = AttributeVAD() if design == 'attributes' else AttributeVAD(('velocity', 'geometry', 'class', 'appearance'))
+    model = dict(attributes=AttributeVAD, attributes_velocity=lambda: AttributeVAD(('velocity',)),
+                 attributes_all4=lambda: AttributeVAD(('velocity', 'geometry', 'class', 'appearance')))[design]()
 else:
     from akt_vpc.vad.vpc import VideoPatchCore, VPC_BANKS
     if design == 'vpc': model = VideoPatchCore()
@@ -37,13 +39,13 @@ feats = lambda vs: [model.features(v) for v in vs]
 t0, c0 = time.time(), time.process_time(); model.fit_features(feats(ds.train)); t_fit, c_fit = time.time() - t0, time.process_time() - c0
 t0, c0 = time.time(), time.process_time(); out = model.score(feats(ds.test)); t_score, c_score = time.time() - t0, time.process_time() - c0
 peak = peak_memory_mb()
-fused, per = out.fused, getattr(out, 'z', None) or out.memories  # VideoScores (per-memory z) or AttributeScores
+fused, per = out.fused, out.per_memory  # VideoScores (per-memory z) or AttributeScores
 np.savez(sys.argv[1], fused=np.concatenate(fused), lengths=[len(s) for s in fused], **{'m_' + b: np.concatenate(per[b]) for b in per})
 import akt_vpc
 print(json.dumps(dict(package=akt_vpc.__file__, fit_seconds=t_fit, score_seconds=t_score, fit_cpu_seconds=c_fit, score_cpu_seconds=c_score,
                       peak_memory_mb=peak, config=model.config(), train_frames=sum(map(len, ds.train)), test_frames=sum(map(len, ds.test)))))
 '''
-DESIGNS = ('attributes', 'vpc', 'attributes_all4', 'vpc3_yolox')
+DESIGNS = ('attributes', 'vpc', 'attributes_velocity', 'attributes_all4', 'vpc3_yolox')
 
 def child(design:str, out:Path):
     "Run one design in its own process (one thread) importing `akt_vpc` from this checkout; returns the process."
