@@ -92,6 +92,7 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
                       bar=None, # a progress bar to advance
                      ) -> None:
     "Fit a block's rounding and/or activation ranges so its Q output on `x_in` matches `target`; rounding ends hard."
+    _check_qdrop(drop_prob, ranges)
     part = block if isinstance(block, (Part, ModulePart)) else model_forward(qmodel).part(block)
     rq = learn_rounding(qmodel, part.modules()) if rounding else []
     aq = learn_ranges(qmodel, part.modules()) if ranges else []
@@ -112,15 +113,19 @@ def reconstruct_block(qmodel:nn.Module, # the quantized model (the block's quant
     for q in rq: q.harden()
 
 # %% ../../nbs/quantization/05c_reconstruct.ipynb #67ed32f6
+def _check_qdrop(drop_prob, ranges):
+    "Refuse a QDrop probability outside [0, 1], or QDrop without learned activation ranges to drop from."
+    check_range('drop_prob', drop_prob, 0, 1)
+    if drop_prob and not ranges:
+        raise ValueError("drop_prob: QDrop acts on the learned activation ranges; needs ranges=True")
+
 def _check_reconstruct(qmodel, images, iterations, batch_size, akt_weight, drop_prob=0.0, ranges=True):
     "Refuse bad arguments of `reconstruct`, each by its name."
     if not isinstance(images, torch.Tensor) or images.dim() < 2 or len(images) == 0:
         got = getattr(images, 'shape', images)
         raise ValueError(f"images: expected a non-empty batch tensor of synthetic images, got {got!r}")
     check_range('iterations', iterations, 1, None, int); check_range('batch_size', batch_size, 1, None, int)
-    check_range('akt_weight', akt_weight, 0); check_range('drop_prob', drop_prob, 0, 1)
-    if drop_prob and not ranges:
-        raise ValueError("drop_prob: QDrop acts on the learned activation ranges; needs ranges=True")
+    check_range('akt_weight', akt_weight, 0); _check_qdrop(drop_prob, ranges)
     if not any(isinstance(m, (QConv2d, QLinear, ActQuantizer)) for m in qmodel.modules()):
         raise ValueError("qmodel: expected a model from `quantize_model`, found no quantized layer")
 
