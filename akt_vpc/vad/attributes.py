@@ -11,7 +11,7 @@ import cv2
 import torch
 from ..core import check_range
 from .motion import flow_field, speed_and_bin, box_inside
-from .objects import MotionDetector, make_detector
+from .objects import MotionDetector, detector_spec
 from .video import Video
 
 # %% auto #0
@@ -154,16 +154,17 @@ def appearance_source(name:str|None, # 'detector', an encoder name, or None (no 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #c550bc6d
 class _ExtractorSettings:
     "The settings of an `ObjectExtractor`: its detector, appearance source, flow resolution and histogram bins."
-    def __init__(self, detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object
+    def __init__(self, detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object (`detector_spec`)
                  detector_options:dict|None=None, # keyword arguments of the detector made by name (e.g. `conf`)
                  appearance:str|None='detector', # 'detector' (its feature maps), an encoder name, or None
                  flow_scale:float=0.5, # resolution factor of the Farneback flow
                  orientations:int=8, # direction bins of the velocity histogram
                  speeds=SPEEDS, # speed bin edges of the velocity histogram, pixels per frame
                 ):
-        self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
-        self.detector_options = dict(detector_options or {})
-        self.detector = make_detector(detector, **self.detector_options) if isinstance(detector, str) else detector
+        if detector_options and not isinstance(detector, str):
+            raise ValueError("detector_options: only for a detector given by name; set them on the detector object")
+        spec = (detector, dict(detector_options or {})) if isinstance(detector, str) else detector
+        self.detector_name, self.detector_options, self.detector = detector_spec(spec)  # settings: its config()
         self.appearance = appearance_source(appearance)
         self.flow_scale = check_range('flow_scale', flow_scale, 0.05, 1.)
         self.orientations, self.speeds = orientations, tuple(speeds)

@@ -15,7 +15,7 @@ from .yolox import COCO_VAD_CLASSES, YoloxDetector
 
 # %% auto #0
 __all__ = ['YOLOV5_REPO', 'DETECTORS', 'square_boxes', 'median_background', 'MotionDetector', 'load_yolov5', 'YoloDetector',
-           'make_detector', 'ClipObjects', 'clip_objects', 'crop_tubes']
+           'make_detector', 'detector_spec', 'ClipObjects', 'clip_objects', 'crop_tubes']
 
 # %% ../../nbs/anomaly_detection/11_objects.ipynb #72de974e
 def square_boxes(boxes, # (K, 4) x1, y1, x2, y2 in pixels
@@ -152,6 +152,18 @@ def make_detector(name:str='motion', # a name of `DETECTORS`
     extra = sorted(set(kwargs) - set(takes))
     if extra: raise ValueError(f"detector: {name!r} takes no {extra}; it takes {list(takes)}")
     return DETECTORS[name](**kwargs)
+
+# %% ../../nbs/anomaly_detection/11_objects.ipynb #938a80b0
+def detector_spec(detector, # a name of `DETECTORS`, a (name, settings) pair, or a detector object
+                  device=None, # where it runs (None: where it is)
+                 ) -> tuple:
+    "(name, settings, object) of a detector: its registered name and the settings that rebuild it."
+    if isinstance(detector, str): detector = (detector, {})
+    if isinstance(detector, (tuple, list)): name, opts = detector; det = make_detector(name, **opts)
+    else: det, name = detector, next((k for k, c in DETECTORS.items() if type(detector) is c), type(detector).__name__)
+    if device is not None and hasattr(det, 'to'): det.to(device)
+    elif device is not None and hasattr(det, 'device'): det.device = device
+    return name, (det.config() if hasattr(det, 'config') else {}), det
 
 # %% ../../nbs/anomaly_detection/11_objects.ipynb #82e2bedb
 @dataclass

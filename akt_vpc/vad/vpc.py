@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from ..core import check_choice, check_range, progress, shared_file, pick_device
 from .video import Video, clip_starts, frame_scores
-from .objects import MotionDetector, ClipObjects, square_boxes, DETECTORS, make_detector
+from .objects import MotionDetector, ClipObjects, square_boxes, detector_spec
 from .encoders import CifarResNetEncoder, TorchvisionEncoder
 from .clip_rn101 import ClipRN101Encoder
 from .memory import save_banks, load_banks
@@ -20,7 +20,7 @@ from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
-           'FORMAT', 'make_encoder', 'detector_spec', 'make_banks', 'VideoFeatures', 'merge_features', 'middle_objects',
+           'FORMAT', 'make_encoder', 'make_banks', 'VideoFeatures', 'merge_features', 'middle_objects',
            'FeatureExtractor', 'VideoScores', 'check_saved', 'read_saved', 'ModelFile', 'FeatureScoring',
            'VideoPatchCore']
 
@@ -55,18 +55,6 @@ def make_encoder(name:str='cifar-resnet20', # one of `ENCODERS`
         from akt_vpc.vad.ascnet import ASCNetEncoder
         return ASCNetEncoder.from_checkpoint(name.split(':', 1)[1])
     raise ValueError(f"encoder: expected one of {list(ENCODERS)}, got {name!r}")
-
-# %% ../../nbs/anomaly_detection/14_vpc.ipynb #938a80b0
-def detector_spec(detector, # a name of `DETECTORS`, a (name, settings) pair, or a detector object
-                  device=None, # where it runs (None: where it is)
-                 ) -> tuple:
-    "(name, settings, object) of a detector: its registered name and the settings that rebuild it."
-    if isinstance(detector, str): detector = (detector, {})
-    if isinstance(detector, (tuple, list)): name, opts = detector; det = make_detector(name, **opts)
-    else: det, name = detector, next((k for k, c in DETECTORS.items() if type(detector) is c), type(detector).__name__)
-    if device is not None and hasattr(det, 'to'): det.to(device)
-    elif device is not None and hasattr(det, 'device'): det.device = device
-    return name, (det.config() if hasattr(det, 'config') else {}), det
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #1e5e08c8
 BANKS = {b.name: b for b in (SpatialBank, TemporalBank, HighlevelBank, MotionBank, FlowGridBank, AppearanceBank,
