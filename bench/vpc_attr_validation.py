@@ -153,7 +153,8 @@ def table(d:dict, c:dict) -> ObjectTable:
     keep = (d['score'] >= c['conf']) & np.isin(d['cls'], VAD_CLASSES)
     attrs = dict(velocity=velocity_from_fine(d[c['flow']][keep], c['speeds'], c['weighted']),
                  geometry=box_geometry(d['box'][keep], tuple(d['hw'])), **{'class': d['cls'][keep, None].astype(np.float32)},
-                 appearance=d['pan' if c['appearance'] == 'pan' else 'cifar'][keep].astype(np.float32))
+                 appearance=d['pan' if c['appearance'] == 'pan' else 'cifar'][keep].astype(np.float32),
+                 **({'kind': d['kind'][keep].astype(np.float32)} if 'kind' in d else {}))  # version 6's kind vectors
     return ObjectTable(str(d['name']), int(d['n_frames']), d['frame'][keep].astype(np.int64), d['box'][keep].astype(np.float32),
                        d['score'][keep].astype(np.float32), attrs)
 
