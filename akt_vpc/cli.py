@@ -237,7 +237,7 @@ def _vad_model_args(p:argparse.ArgumentParser):
     p.add_argument('--method', default='vpc', choices=('vpc', 'attributes'), help="'vpc': VideoPatchCore's memories; "
                    "'attributes': each object's velocity, geometry, class and appearance (AttributeVAD)")
     p.add_argument('--memories', type=_names, default=None, help="--method attributes: comma-separated, of velocity, "
-                   "geometry, class, appearance (default: akt_vpc.vad.attribute_vad.DEFAULT_MEMORIES)")
+                   "geometry, class, kind, appearance (default: akt_vpc.vad.attribute_vad.DEFAULT_MEMORIES)")
     p.add_argument('--detector', default=None, help="'motion' (static camera, offline; vpc's default), 'yolox' "
                    "(YOLOX-Nano via onnxruntime: the shared copy, the cache or its download; attributes' default) "
                    "or 'yolov5' (downloads)")

@@ -15,9 +15,9 @@ from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects
 
 # %% auto #0
 __all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'YOLOX_OPTIONS', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory',
-           'AppearanceMemory', 'GeometryMemory', 'ClassMemory', 'TrainingScale', 'frame_max', 'AttributeScorer',
-           'make_memories', 'AttributeScores', 'AttributeVAD', 'save_attribute_vad', 'load_attribute_vad',
-           'stream_scores']
+           'KindMemory', 'AppearanceMemory', 'GeometryMemory', 'ClassMemory', 'TrainingScale', 'frame_max',
+           'AttributeScorer', 'make_memories', 'AttributeScores', 'AttributeVAD', 'save_attribute_vad',
+           'load_attribute_vad', 'stream_scores']
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #5730346c
 class AttributeMemory:
@@ -64,6 +64,10 @@ class VelocityMemory(AttributeMemory):
     "Velocity: the orientation x speed histogram of the flow in each box (`velocity_histogram`)."
     name = 'velocity'
 
+class KindMemory(AttributeMemory):
+    "Kind: the square root of the detector's class distribution of each box (`soft_class`)."
+    name = 'kind'
+
 class AppearanceMemory(AttributeMemory):
     "Appearance: the detector's feature maps pooled over each box, or an encoder's vector of its crop."
     name = 'appearance'
@@ -90,7 +94,7 @@ class ClassMemory(AttributeMemory):
         n = np.array([count.get(float(c), 0) for c in np.asarray(x, np.float32).reshape(-1)], np.float64)
         return -np.log((n + 1) / (len(ref) + 1))
 
-ATTRIBUTE_MEMORIES = {m.name: m for m in (VelocityMemory, GeometryMemory, ClassMemory, AppearanceMemory)}
+ATTRIBUTE_MEMORIES = {m.name: m for m in (VelocityMemory, GeometryMemory, ClassMemory, KindMemory, AppearanceMemory)}
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #82506cc6
 class TrainingScale:

@@ -60,11 +60,15 @@ def decode_yolox(head:np.ndarray|torch.Tensor, # (A, 5 + C) or (1, A, 5 + C): dx
 # %% ../../nbs/anomaly_detection/11a_yolox.ipynb #5b287726
 @dataclass
 class Detections:
-    "Boxes of one frame: x1, y1, x2, y2 (float, pixels), their scores and COCO class ids."
+    "Boxes of one frame: x1, y1, x2, y2 (float, pixels), their scores and COCO class ids, and every class's score."
     boxes:torch.Tensor # (K, 4)
     scores:torch.Tensor # (K,)
     classes:torch.Tensor # (K,) int64
+    class_scores:torch.Tensor|None=None # (K, C) objectness x each class's score (`scores` is the row's largest)
     def __len__(self): return len(self.boxes)
+    def __getitem__(self, k): # the detections selected by `k` (a mask or indices)
+        return Detections(self.boxes[k], self.scores[k], self.classes[k],
+                          None if self.class_scores is None else self.class_scores[k])
     def names(self) -> list[str]: return [COCO_NAMES[int(c)] for c in self.classes]
 
 # %% ../../nbs/anomaly_detection/11a_yolox.ipynb #b5c91aaf
@@ -78,9 +82,8 @@ def select_detections(boxes:torch.Tensor, # (A, 4) x1, y1, x2, y2
     s, c = scores.max(1)
     keep = s >= conf
     if classes is not None: keep &= torch.isin(c, torch.as_tensor(tuple(classes), dtype=c.dtype))
-    b, s, c = boxes[keep], s[keep], c[keep]
-    k = batched_nms(b, s, c, iou)
-    return Detections(b[k], s[k], c[k])
+    d = Detections(boxes[keep], s[keep], c[keep], scores[keep])
+    return d[batched_nms(d.boxes, d.scores, d.classes, iou)]
 
 # %% ../../nbs/anomaly_detection/11a_yolox.ipynb #25a07282
 def _onnx():
@@ -205,7 +208,7 @@ def yolox_detect(graph:YoloxGraph, # from `load_yolox`
     b = d.boxes / r; H, W = frame.shape[:2]
     b[:, 0::2] = b[:, 0::2].clamp(0, W); b[:, 1::2] = b[:, 1::2].clamp(0, H)
     k = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])  # a box left only on the grey border is no box
-    d = Detections(b[k], d.scores[k], d.classes[k])
+    d = Detections(b, d.scores, d.classes, d.class_scores)[k]
     return d, (FeatureMaps([torch.from_numpy(m) for m in out[1:]], graph.strides, r) if features else None)
 
 # %% ../../nbs/anomaly_detection/11a_yolox.ipynb #2b912026
