@@ -2,8 +2,9 @@
 
 Designs, each in its own child process (torch and OpenCV at one thread, onnxruntime intra-op 1), one after the other:
   attributes   the attribute detector's defaults (akt_vpc.vad.attribute_vad.AttributeVAD(): YOLOX-Nano objects on every frame,
-               velocity and class memories, chosen by bench/vpc_attr_validation_v5.py on training videos only)
-  attributes_velocity  reported only: the velocity memory alone (the choice of the earlier protocol, version 4)
+               velocity and kind memories, chosen by bench/vpc_attr_validation_v6.py on training videos only)
+  attributes_velocity_class  reported only: velocity and class (the choice of protocol version 5)
+  attributes_velocity  reported only: the velocity memory alone (the choice of protocol version 4)
   vpc          today's design: VideoPatchCore's defaults (motion detector, motion + flow grid + spatial + appearance memories)
   attributes_all4  reported only (validation did not choose it): the attribute detector with all four memories (velocity,
                geometry, class, the detector's own PAN maps as appearance), for each memory's AUC on the test set
@@ -28,6 +29,7 @@ ds = load_ped2()
 if design.startswith('attributes'):
     from akt_vpc.vad.attribute_vad import AttributeVAD
     model = dict(attributes=AttributeVAD, attributes_velocity=lambda: AttributeVAD(('velocity',)),
+                 attributes_velocity_class=lambda: AttributeVAD(('velocity', 'class')),
                  attributes_all4=lambda: AttributeVAD(('velocity', 'geometry', 'class', 'appearance')))[design]()
 else:
     from akt_vpc.vad.vpc import VideoPatchCore, VPC_BANKS
@@ -45,7 +47,7 @@ import akt_vpc
 print(json.dumps(dict(package=akt_vpc.__file__, fit_seconds=t_fit, score_seconds=t_score, fit_cpu_seconds=c_fit, score_cpu_seconds=c_score,
                       peak_memory_mb=peak, config=model.config(), train_frames=sum(map(len, ds.train)), test_frames=sum(map(len, ds.test)))))
 '''
-DESIGNS = ('attributes', 'vpc', 'attributes_velocity', 'attributes_all4', 'vpc3_yolox')
+DESIGNS = ('attributes', 'vpc', 'attributes_velocity_class', 'attributes_velocity', 'attributes_all4', 'vpc3_yolox')
 
 def child(design:str, out:Path):
     "Run one design in its own process (one thread) importing `akt_vpc` from this checkout; returns the process."

@@ -184,7 +184,7 @@ class AttributeScorer(_ScaledMemories):
         return {k: self.empty[k] if np.isnan(v[0]) else float(v[0]) for k, v in raw.items()}
 
 # %% ../../nbs/anomaly_detection/13e_attribute_vad.ipynb #00e10288
-DEFAULT_MEMORIES = ('velocity', 'class') # the default attributes (validated on training videos: bench/results/README.md)
+DEFAULT_MEMORIES = ('velocity', 'kind') # the default attributes (validated on training videos: bench/results/README.md)
 YOLOX_OPTIONS = dict(conf=0.15) # the YOLOX detector's settings when it is made by name (threshold chosen the same way)
 ATTRIBUTE_FORMAT = 'akt_vpc.attribute_vad/1' # the format of saved models
 
