@@ -106,20 +106,23 @@ def main():
         build_cache([foreign_copy(tr[i], tr[(i + FOREIGN_DONOR_STEP) % 16], i, cifar) for i in range(16)],
                     [f'foreign_{i:02d}' for i in range(16)])
         return 0
+    validate_protocol(5, 'foreign objects', __doc__, RULE, START, CANDIDATES, lambda tag: dict(np.load(CACHE / f'{tag}.npz')))
+    return 0
+
+
+def validate_protocol(version:int, what:str, doc:str, rule:str, start:dict, candidates:dict, load):
+    "Run the stages on version 5's 38 copies (each cached video read by `load(tag)`) and write bench/out/vpc_attr_validation_v<version>.json."
     t0 = time.time()
-    load = lambda tag: dict(np.load(CACHE / f'{tag}.npz'))
     train = [load(f'train_{i:02d}') for i in range(16)]
     pseudo = ([load(f'pseudo_{i:02d}') for i in range(16)] + [load(f'wide_{i:02d}') for i in WIDE_VIDEOS]
               + [load(f'foreign_{i:02d}') for i in range(16)])
     sources = list(range(16)) + list(WIDE_VIDEOS) + list(range(16))
-    design, results, chosen = run_stages(START, CANDIDATES, train, pseudo, sources)
-    out = dict(benchmark='label-free validation of the attribute detector on Ped2 training videos, protocol version 5 (foreign objects)',
-               protocol=__doc__.split('Run:')[0].strip(), rule=RULE, start=START, candidates={s: list(c) for s, c in CANDIDATES.items()},
+    design, results, chosen = run_stages(start, candidates, train, pseudo, sources)
+    out = dict(benchmark=f'label-free validation of the attribute detector on Ped2 training videos, protocol version {version} ({what})',
+               protocol=doc.split('Run:')[0].strip(), rule=rule, start=start, candidates={s: list(c) for s, c in candidates.items()},
                results=results, chosen=chosen, final_design={k: list(v) if isinstance(v, tuple) else v for k, v in design.items()},
                pseudo_videos=[str(d['name']) for d in pseudo], wall_seconds=time.time() - t0, threads=1)
     js = json.dumps(out, indent=1, default=float); print(js)
-    od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True); (od/'vpc_attr_validation_v5.json').write_text(js)
-    return 0
-
+    od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True); (od/f'vpc_attr_validation_v{version}.json').write_text(js)
 
 if __name__ == '__main__': sys.exit(main())

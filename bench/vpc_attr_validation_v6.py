@@ -16,7 +16,7 @@ Run: python bench/vpc_attr_validation_v6.py cache train|pseudo|foreign ; python 
 """
 import os
 for _v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(_v, '1')
-import json, sys, time
+import sys
 from pathlib import Path
 import numpy as np
 import torch, cv2
@@ -24,8 +24,8 @@ import torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akt_vpc.core import shared_file, missing_reason
-from vpc_attr_validation import CACHE, WIDE_VIDEOS, WIDE_SEED, SEED, run_stages
-from vpc_attr_validation_v5 import FOREIGN_DONOR_STEP, foreign_copy
+from vpc_attr_validation import CACHE, WIDE_VIDEOS, WIDE_SEED, SEED
+from vpc_attr_validation_v5 import FOREIGN_DONOR_STEP, foreign_copy, validate_protocol
 
 # ---- written before any result of this script was seen ----
 START = dict(memories=('velocity', 'class'), flow='h05', speeds=(1, 2, 4, 8), weighted=False, density='knn', appearance='pan',
@@ -78,20 +78,8 @@ def cache_part(part:str):
 def main():
     if shared_file('ped2/ped2.mat') is None: print(missing_reason('ped2/ped2.mat')); return 0
     if len(sys.argv) > 2 and sys.argv[1] == 'cache': cache_part(sys.argv[2]); return 0
-    t0 = time.time()
-    load = lambda tag: dict(np.load(CACHE / f'{tag}.npz'), kind=np.load(CACHE / f'{tag}_kind.npy'))
-    train = [load(f'train_{i:02d}') for i in range(16)]
-    pseudo = ([load(f'pseudo_{i:02d}') for i in range(16)] + [load(f'wide_{i:02d}') for i in WIDE_VIDEOS]
-              + [load(f'foreign_{i:02d}') for i in range(16)])
-    sources = list(range(16)) + list(WIDE_VIDEOS) + list(range(16))
-    design, results, chosen = run_stages(START, CANDIDATES, train, pseudo, sources)
-    out = dict(benchmark='label-free validation of the attribute detector on Ped2 training videos, protocol version 6 (the kind memory)',
-               protocol=__doc__.split('Run:')[0].strip(), rule=RULE, start=START, candidates={s: list(c) for s, c in CANDIDATES.items()},
-               results=results, chosen=chosen, final_design={k: list(v) if isinstance(v, tuple) else v for k, v in design.items()},
-               pseudo_videos=[str(d['name']) for d in pseudo], wall_seconds=time.time() - t0, threads=1)
-    js = json.dumps(out, indent=1, default=float); print(js)
-    od = Path(__file__).resolve().parent/'out'; od.mkdir(exist_ok=True); (od/'vpc_attr_validation_v6.json').write_text(js)
+    validate_protocol(6, 'the kind memory', __doc__, RULE, START, CANDIDATES,
+                      lambda tag: dict(np.load(CACHE / f'{tag}.npz'), kind=np.load(CACHE / f'{tag}_kind.npy')))
     return 0
-
 
 if __name__ == '__main__': sys.exit(main())
