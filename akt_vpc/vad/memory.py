@@ -324,7 +324,12 @@ def load_banks(path, # file written by `save_banks`
               ) -> tuple[dict, dict]:
     "The named `MemoryBank`s and the metadata saved by `save_banks`."
     from safetensors import safe_open
-    with safe_open(str(path), framework='pt', device='cpu') as f:
+    if not Path(path).is_file(): raise FileNotFoundError(f"path: no file {path}")
+    try: opened = safe_open(str(path), framework='pt', device='cpu')
+    except Exception as e:  # safetensors' own errors name neither the argument nor what was expected
+        raise ValueError(f"path: {path} is not a safetensors file written by save_banks "
+                         f"({type(e).__name__}: {str(e)[:120]})") from None
+    with opened as f:
         meta = f.metadata() or {}
         if 'akt_vpc.banks' not in meta: raise ValueError(f"path: {path} was not written by save_banks")
         names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
