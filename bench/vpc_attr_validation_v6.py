@@ -60,19 +60,25 @@ def cache_kind(videos:list, tags:list):
         np.save(out, np.concatenate(rows).astype(np.float16)); print(tag, 'kind', flush=True)
 
 
-def cache_part(part:str):
+def copy_sets(part:str) -> list:
+    "The (videos, cache tags) of one part of version 5's cache: 'train', 'pseudo' (with 'wide') or 'foreign'."
     from akt_vpc.vad.datasets import load_ped2
     from akt_vpc.vad.validation import pseudo_anomalies, pseudo_anomaly, OBJECT_KINDS
     tr = load_ped2().train
-    if part == 'train': cache_kind(tr, [f'train_{i:02d}' for i in range(16)])
-    elif part == 'pseudo':
-        cache_kind(pseudo_anomalies(tr, OBJECT_KINDS, seed=SEED), [f'pseudo_{i:02d}' for i in range(16)])
-        cache_kind([pseudo_anomaly(tr[i], 'wide', WIDE_SEED + i, donor=tr[(i + 1) % 16]) for i in WIDE_VIDEOS],
-                   [f'wide_{i:02d}' for i in WIDE_VIDEOS])
-    elif part == 'foreign':
+    if part == 'train': return [(tr, [f'train_{i:02d}' for i in range(16)])]
+    if part == 'pseudo':
+        return [(pseudo_anomalies(tr, OBJECT_KINDS, seed=SEED), [f'pseudo_{i:02d}' for i in range(16)]),
+                ([pseudo_anomaly(tr[i], 'wide', WIDE_SEED + i, donor=tr[(i + 1) % 16]) for i in WIDE_VIDEOS],
+                 [f'wide_{i:02d}' for i in WIDE_VIDEOS])]
+    if part == 'foreign':
         cifar = dict(np.load(shared_file('cifar10/cifar10_test_jpgq75.npz')))
-        cache_kind([foreign_copy(tr[i], tr[(i + FOREIGN_DONOR_STEP) % 16], i, cifar) for i in range(16)],
-                   [f'foreign_{i:02d}' for i in range(16)])
+        return [([foreign_copy(tr[i], tr[(i + FOREIGN_DONOR_STEP) % 16], i, cifar) for i in range(16)],
+                 [f'foreign_{i:02d}' for i in range(16)])]
+    raise ValueError(f"part: expected 'train', 'pseudo' or 'foreign', got {part!r}")
+
+
+def cache_part(part:str):
+    for videos, tags in copy_sets(part): cache_kind(videos, tags)
 
 
 def main():

@@ -29,8 +29,9 @@ import torch, cv2
 torch.set_num_threads(1); cv2.setNumThreads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akt_vpc.core import shared_file, missing_reason
-from vpc_attr_validation import CACHE, WIDE_VIDEOS, WIDE_SEED, SEED, fine_histogram
-from vpc_attr_validation_v5 import FOREIGN_DONOR_STEP, foreign_copy, validate_protocol
+from vpc_attr_validation import CACHE, fine_histogram
+from vpc_attr_validation_v5 import validate_protocol
+from vpc_attr_validation_v6 import copy_sets
 
 # ---- written before any result of this script was seen ----
 START = dict(memories=('velocity', 'kind'), flow='h05', speeds=(1, 2, 4, 8), weighted=False, density='knn', appearance='pan',
@@ -67,18 +68,7 @@ def cache_step2(videos:list, tags:list):
 
 
 def cache_part(part:str):
-    from akt_vpc.vad.datasets import load_ped2
-    from akt_vpc.vad.validation import pseudo_anomalies, pseudo_anomaly, OBJECT_KINDS
-    tr = load_ped2().train
-    if part == 'train': cache_step2(tr, [f'train_{i:02d}' for i in range(16)])
-    elif part == 'pseudo':
-        cache_step2(pseudo_anomalies(tr, OBJECT_KINDS, seed=SEED), [f'pseudo_{i:02d}' for i in range(16)])
-        cache_step2([pseudo_anomaly(tr[i], 'wide', WIDE_SEED + i, donor=tr[(i + 1) % 16]) for i in WIDE_VIDEOS],
-                    [f'wide_{i:02d}' for i in WIDE_VIDEOS])
-    elif part == 'foreign':
-        cifar = dict(np.load(shared_file('cifar10/cifar10_test_jpgq75.npz')))
-        cache_step2([foreign_copy(tr[i], tr[(i + FOREIGN_DONOR_STEP) % 16], i, cifar) for i in range(16)],
-                    [f'foreign_{i:02d}' for i in range(16)])
+    for videos, tags in copy_sets(part): cache_step2(videos, tags)
 
 
 def main():

@@ -214,6 +214,7 @@ class _AttributeModel:
                  flow_scale:float=0.5, # resolution factor of the optical flow
                  orientations:int=8, # direction bins of the velocity histogram
                  speeds=SPEEDS, # speed bin edges of the velocity histogram, pixels per frame
+                 working_height:int|None=240, # the frame height the flow scale and speeds refer to (None: the video's)
                  k:int=1, # neighbours averaged by the memories built by name
                  sigma:float=3., # Gaussian smoothing of frame scores, frames
                  q:float=0.999, # the training quantile each memory's scale maps to 1
@@ -223,7 +224,8 @@ class _AttributeModel:
             raise ValueError("appearance: the 'appearance' memory needs a source ('detector' or an encoder name)")
         if detector == 'yolox': detector_options = {**YOLOX_OPTIONS, **(detector_options or {})}
         source = appearance if 'appearance' in self.names else None
-        self.extractor = ObjectExtractor(detector, detector_options, source, flow_scale, orientations, speeds)
+        self.extractor = ObjectExtractor(detector, detector_options, source, flow_scale, orientations, speeds,
+                                         working_height)
         self.scorer = AttributeScorer(self.memories, sigma, q)
 
     @property
@@ -232,7 +234,7 @@ class _AttributeModel:
     def config(self) -> dict:
         "The settings that rebuild this model (JSON)."
         x = self.extractor.config()
-        keys = ('detector', 'detector_options', 'appearance', 'flow_scale', 'orientations', 'speeds')
+        keys = ('detector', 'detector_options', 'appearance', 'flow_scale', 'orientations', 'speeds', 'working_height')
         sc = self.scorer
         return dict(memories=list(self.names), **{k: x[k] for k in keys}, k=self.k, sigma=sc.sigma, q=sc.q)
 
@@ -287,7 +289,8 @@ def load_attribute_vad(path, # a file written by `save_attribute_vad`
     banks, meta = load_banks(path)
     if meta.get('format') != ATTRIBUTE_FORMAT:
         raise ValueError(f"path: {path} is not a saved AttributeVAD (format {meta.get('format')!r})")
-    cfg = meta['config']; opts = {**cfg['detector_options'], **({} if detector_file is None else {'path': detector_file})}
+    cfg = {'working_height': None, **meta['config']}  # files written before working_height: the video's own pixels
+    opts = {**cfg['detector_options'], **({} if detector_file is None else {'path': detector_file})}
     model = AttributeVAD(**{**cfg, 'detector': detector or cfg['detector'], 'detector_options': opts})
     for m in model.memories:
         m.memory, m.videos = banks[m.name], meta['videos'][m.name]; m.load_state(meta['state'][m.name])

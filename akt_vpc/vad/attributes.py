@@ -20,7 +20,7 @@ __all__ = ['SPEEDS', 'GEOMETRY', 'UNKNOWN_CLASS', 'velocity_histogram', 'box_geo
            'ObjectExtractor', 'ObjectStream', 'iter_objects']
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #fb19c8b4
-SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still)
+SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still); see working_height
 
 def velocity_histogram(flow:np.ndarray, # (H, W, 2) flow (dx, dy) in pixels per frame
                        box, # (x1, y1, x2, y2) in pixels, x2/y2 exclusive
@@ -166,9 +166,10 @@ class _ExtractorSettings:
     def __init__(self, detector='yolox', # a name of `akt_vpc.vad.objects.DETECTORS` or a detector object (`detector_spec`)
                  detector_options:dict|None=None, # keyword arguments of the detector made by name (e.g. `conf`)
                  appearance:str|None='detector', # 'detector' (its feature maps), an encoder name, or None
-                 flow_scale:float=0.5, # resolution factor of the Farneback flow
+                 flow_scale:float=0.5, # resolution factor of the Farneback flow, of a `working_height` frame
                  orientations:int=8, # direction bins of the velocity histogram
                  speeds=SPEEDS, # speed bin edges of the velocity histogram, pixels per frame
+                 working_height:int|None=240, # the frame height that `flow_scale` and `speeds` refer to (None: the video's own)
                 ):
         if detector_options and not isinstance(detector, str):
             raise ValueError("detector_options: only for a detector given by name; set them on the detector object")
@@ -177,13 +178,23 @@ class _ExtractorSettings:
         self.appearance = appearance_source(appearance)
         self.flow_scale = check_range('flow_scale', flow_scale, 0.05, 1.)
         self.orientations, self.speeds = orientations, tuple(speeds)
+        self.working_height = None if working_height is None else check_range('working_height', working_height, 8, None, int)
         velocity_histogram(np.zeros((2, 2, 2), np.float32), (0, 0, 2, 2), orientations, self.speeds)  # checks the bins
 
     def config(self) -> dict:
         "The settings (JSON)."
         return dict(detector=self.detector_name, detector_options=self.detector_options,
                     appearance=None if self.appearance is None else self.appearance.name,
-                    flow_scale=self.flow_scale, orientations=self.orientations, speeds=list(self.speeds))
+                    flow_scale=self.flow_scale, orientations=self.orientations, speeds=list(self.speeds),
+                    working_height=self.working_height)
+
+    def flow(self, prev_gray:np.ndarray, # (H, W) uint8 frame t-1
+             gray:np.ndarray, # (H, W) uint8 frame t
+            ) -> np.ndarray:
+        "(H, W, 2) flow from `prev_gray` to `gray`, in pixels per frame of a `working_height` frame (None: its own)."
+        if self.working_height is None: return flow_field(prev_gray, gray, self.flow_scale)
+        f = gray.shape[0] / self.working_height  # a frame f times as high: computed at 1/f the scale, vectors over f
+        return flow_field(prev_gray, gray, float(np.clip(self.flow_scale / f, 0.05, 1.))) / np.float32(f)
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #5e4a15f4
 class ObjectExtractor(_ExtractorSettings):
@@ -236,7 +247,7 @@ class ObjectStream:
         self.t += 1
         if t == 0: self.first, self.prev = (rgb, gray), gray; return []
         ex, bg = self.extractor, self.background
-        flow = flow_field(self.prev, gray, ex.flow_scale); self.prev = gray
+        flow = ex.flow(self.prev, gray); self.prev = gray
         out = [(0, *ex.frame_rows(*self.first, flow, bg))] if t == 1 else []
         return out + [(t, *ex.frame_rows(rgb, gray, flow, bg))]
 
