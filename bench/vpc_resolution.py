@@ -5,9 +5,9 @@ The attribute detector's speed bins (1, 2, 4, 8 pixels per frame) and flow scale
 (akt_vpc.vad.attributes, ObjectExtractor.flow); `working_height=None` measures it in the video's own pixels. On Ped2 itself the
 two are the same to the bit. Here every Ped2 frame, training and test, is resized by `scale` (0.5: 120 x 180, INTER_AREA; 2: 480
 x 720, INTER_CUBIC; 3: 720 x 1080) and the defaults are fitted and scored with each unit: the same scene and events, another
-camera resolution. Nothing is chosen here: working_height follows from the unit the bins were validated in, and the test labels
+camera resolution. VideoPatchCore's defaults (`vpc` runs) measure everything in the video's own pixels. Nothing is chosen here: working_height follows from the unit the bins were validated in, and the test labels
 only compute the AUCs. Each run in its own child process at one thread, one after the other.
-Run: python bench/vpc_resolution.py [--runs 1:240,2:none,2:240,...]  -> bench/out/vpc_resolution.json
+Run: python bench/vpc_resolution.py [--runs 1:240,2:none,2:240,...,2:vpc] [--out NAME] -> bench/out/NAME.json
 """
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
@@ -30,9 +30,13 @@ class Scaled(Video):
         return cv2.resize(f, (round(f.shape[1] * scale), round(f.shape[0] * scale)),
                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 ds = load_ped2(); sc = lambda vs: [Scaled(v.name, v.frames, v.labels) for v in vs]
-model = AttributeVAD(working_height=wh)
-t0 = time.time(); model.fit(sc(ds.train)); t_fit = time.time() - t0
-t0 = time.time(); out = model.score(sc(ds.test)); t_score = time.time() - t0
+if sys.argv[4] == 'vpc':
+    from akt_vpc.vad.vpc import VideoPatchCore
+    model = VideoPatchCore()
+else: model = AttributeVAD(working_height=wh)
+feats = lambda vs: [model.features(v) for v in vs]
+t0 = time.time(); model.fit_features(feats(sc(ds.train))); t_fit = time.time() - t0
+t0 = time.time(); out = model.score(feats(sc(ds.test))); t_score = time.time() - t0
 np.savez(sys.argv[1], fused=np.concatenate(out.fused), lengths=[len(s) for s in out.fused])
 print(json.dumps(dict(fit_seconds=t_fit, score_seconds=t_score, peak_memory_mb=peak_memory_mb(), config=model.config(),
                       frame_hw=list(Scaled('x', ds.test[0].frames).frame(0).shape[:2]))))
@@ -40,7 +44,9 @@ print(json.dumps(dict(fit_seconds=t_fit, score_seconds=t_score, peak_memory_mb=p
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--runs', default='1:240,2:none,2:240,3:none,3:240,0.5:none,0.5:240', help='scale:working_height, comma-separated')
+    ap.add_argument('--runs', default='1:240,2:none,2:240,3:none,3:240,0.5:none,0.5:240',
+                    help="scale:working_height, comma-separated (working_height 'vpc': VideoPatchCore's defaults instead)")
+    ap.add_argument('--out', default='vpc_resolution', help='name of the JSON written to bench/out')
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from akt_vpc.core import shared_file, missing_reason
@@ -52,18 +58,19 @@ def main():
     t0, res = time.time(), {}
     for run in args.runs.split(','):
         s, wh = run.split(':'); npz = od/f'vpc_resolution_{s}_{wh}.npz'
-        p = subprocess.run([sys.executable, '-c', CHILD, str(npz), s, wh], env=env, stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+        method = 'vpc' if wh == 'vpc' else 'attributes'
+        p = subprocess.run([sys.executable, '-c', CHILD, str(npz), s, 'none' if method == 'vpc' else wh, method], env=env, stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
         if p.returncode: raise RuntimeError(f'run {run} failed (exit {p.returncode})')
         r = json.loads(p.stdout.strip().splitlines()[-1]); z = np.load(npz)
         ev = evaluate_scores(np.split(z['fused'], np.cumsum(z['lengths'])[:-1]), labels)
-        res[run] = dict(scale=float(s), working_height=None if wh == 'none' else int(wh), micro_auc=ev['micro'], macro_auc=ev['macro'],
+        res[run] = dict(method=method, scale=float(s), working_height=None if wh in ('none', 'vpc') else int(wh), micro_auc=ev['micro'], macro_auc=ev['macro'],
                         per_video_auc=dict(zip(names, ev['per_video'])), fit_fps=2550 / r['fit_seconds'], score_fps=2010 / r['score_seconds'], **r)
         print(run, {k: res[run][k] for k in ('micro_auc', 'macro_auc', 'fit_fps', 'score_fps', 'peak_memory_mb')}, flush=True)
     out = dict(benchmark='the attribute detector (defaults) on UCSD Ped2 resized by `scale`, speeds in the video\'s own pixels '
                          '(working_height None) or in 240-row pixels (240, the default); one thread, runs one after the other',
                protocol=__doc__.split('Run:')[0].strip(), macro_rule='prepend (an all-abnormal video counts as AUC 1)', runs=res,
                wall_seconds=time.time() - t0, load_average_end=[round(x, 2) for x in os.getloadavg()])
-    js = json.dumps(out, indent=1, default=float); print(js); (od/'vpc_resolution.json').write_text(js)
+    js = json.dumps(out, indent=1, default=float); print(js); (od/f'{args.out}.json').write_text(js)
     return 0
 
 if __name__ == '__main__': sys.exit(main())
