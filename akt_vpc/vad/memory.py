@@ -12,7 +12,7 @@ from ..core import check_range, check_choice
 
 # %% auto #0
 __all__ = ['as_vectors', 'random_projection', 'greedy_coreset', 'nn_search', 'nn_distance', 'coverage_radius', 'MemoryBank',
-           'save_banks', 'load_banks']
+           'save_banks', 'BankFileError', 'load_banks']
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #c7ec25c1
 def as_vectors(x, # (N, D) tensor or array of vectors
@@ -319,6 +319,11 @@ def save_banks(banks:dict, # name -> MemoryBank
     return path
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #ebcf0ce7
+class BankFileError(ValueError):
+    "A file that `load_banks` cannot read: the message names `path`, `reason` says why."
+    def __init__(self, path, reason:str):
+        super().__init__(f"path: {path} is not a file written by save_banks ({reason})"); self.reason = reason
+
 def load_banks(path, # file written by `save_banks`
                device='cpu', # where to put the banks
               ) -> tuple[dict, dict]:
@@ -327,11 +332,10 @@ def load_banks(path, # file written by `save_banks`
     if not Path(path).is_file(): raise FileNotFoundError(f"path: no file {path}")
     try: opened = safe_open(str(path), framework='pt', device='cpu')
     except Exception as e:  # safetensors' own errors name neither the argument nor what was expected
-        raise ValueError(f"path: {path} is not a safetensors file written by save_banks "
-                         f"({type(e).__name__}: {str(e)[:120]})") from None
+        raise BankFileError(path, f"not safetensors: {type(e).__name__}: {str(e)[:120]}") from None
     with opened as f:
         meta = f.metadata() or {}
-        if 'akt_vpc.banks' not in meta: raise ValueError(f"path: {path} was not written by save_banks")
+        if 'akt_vpc.banks' not in meta: raise BankFileError(path, "safetensors without akt_vpc's metadata")
         names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
         banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)).to(device)
                  for n in names}

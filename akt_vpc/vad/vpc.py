@@ -13,7 +13,7 @@ from .video import Video, clip_starts, frame_scores
 from .objects import MotionDetector, ClipObjects, square_boxes, detector_spec
 from .encoders import CifarResNetEncoder, TorchvisionEncoder
 from .clip_rn101 import ClipRN101Encoder
-from .memory import save_banks, load_banks
+from .memory import save_banks, load_banks, BankFileError
 from .banks import Bank, Clip, MotionBank, FlowGridBank, ShapeBank, HogBank
 from .cnn_banks import SpatialBank, TemporalBank, HighlevelBank, AppearanceBank
 from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
@@ -183,10 +183,7 @@ def read_saved(path, # a file written by `VideoPatchCore.save`
               ) -> tuple[dict, dict]:
     "The memories and the metadata of a saved model; a `ValueError` naming `path` when the file is not one."
     try: memories, meta = load_banks(path)
-    except FileNotFoundError: raise
-    except Exception as e:
-        why = f"{type(e).__name__}: {str(e)[:120]}"
-        raise ValueError(f"path: {path} is not a fitted VideoPatchCore model ({why})") from None
+    except BankFileError as e: raise ValueError(f"path: {path} is not a fitted VideoPatchCore model ({e.reason})") from None
     check_saved(meta, path)
     return memories, meta
 
