@@ -42,22 +42,29 @@ RULE = ('highest validation micro AUC over the 38 pseudo-anomalous copies of ver
 # ---------------------------------------------------------
 
 
+def cache_each(videos:list, tags:list, suffix:str, rows_of):
+    "Per video not cached yet: `rows_of(video, its cached npz, tag)` saved as CACHE/<tag>_<suffix>.npy (float16)."
+    for v, tag in zip(videos, tags):
+        out = CACHE / f'{tag}_{suffix}.npy'
+        if out.exists(): continue
+        np.save(out, np.asarray(rows_of(v, np.load(CACHE / f'{tag}.npz'), tag), np.float16)); print(tag, suffix, flush=True)
+
+
 def cache_kind(videos:list, tags:list):
     "Per cached video: the kind vector (K, 80) of each cached object, from the cache's own YOLOX pass re-run."
     from akt_vpc.vad.yolox import YoloxDetector
     from akt_vpc.vad.attributes import FrameObjects, soft_class
     det = YoloxDetector(conf=0.05, classes=None)
-    for v, tag in zip(videos, tags):
-        out = CACHE / f'{tag}_kind.npy'
-        if out.exists(): continue
-        c = np.load(CACHE / f'{tag}.npz'); rows = []
+    def rows_of(v, c, tag):
+        rows = []
         for t in range(len(v)):
             d = det.predict(v.frame(t)); ref = c['box'][c['frame'] == t]
             if d.boxes.shape != ref.shape or not np.allclose(d.boxes.numpy(), ref, atol=1e-3):
                 raise RuntimeError(f'{tag} frame {t}: the detections differ from the cached ones')
             rows.append(soft_class(FrameObjects(d.boxes.numpy(), d.classes.numpy(), d.scores.numpy(),
                                                 class_scores=d.class_scores.numpy())))
-        np.save(out, np.concatenate(rows).astype(np.float16)); print(tag, 'kind', flush=True)
+        return np.concatenate(rows)
+    cache_each(videos, tags, 'kind', rows_of)
 
 
 def copy_sets(part:str) -> list:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from akt_vpc.core import shared_file, missing_reason
 from vpc_attr_validation import CACHE, fine_histogram
 from vpc_attr_validation_v5 import validate_protocol
-from vpc_attr_validation_v6 import copy_sets
+from vpc_attr_validation_v6 import copy_sets, cache_each
 
 # ---- written before any result of this script was seen ----
 START = dict(memories=('velocity', 'kind'), flow='h05', speeds=(1, 2, 4, 8), weighted=False, density='knn', appearance='pan',
@@ -50,10 +50,8 @@ RULE = ('highest validation micro AUC over the 38 pseudo-anomalous copies of ver
 def cache_step2(videos:list, tags:list):
     "Per cached video: the two-frame fine histogram of each cached box, after checking the one-frame ones against the cache."
     from akt_vpc.vad.motion import flow_field
-    for v, tag in zip(videos, tags):
-        out = CACHE / f'{tag}_h05s2.npy'
-        if out.exists(): continue
-        c = np.load(CACHE / f'{tag}.npz'); n = len(v); g = [v.frame(i, gray=True) for i in range(n)]; rows = []
+    def rows_of(v, c, tag):
+        n = len(v); g = [v.frame(i, gray=True) for i in range(n)]; rows = []
         for t in range(n):
             boxes = c['box'][c['frame'] == t]
             if t < 3:  # the copy re-made from its seed gives the cached one-frame histograms
@@ -64,7 +62,8 @@ def cache_step2(videos:list, tags:list):
             a, b = (t - 2, t) if t >= 2 else (0, 2)
             f2 = flow_field(g[a], g[b], 0.5) / 2
             rows += [fine_histogram(f2, x) for x in boxes]
-        np.save(out, np.array(rows, np.float16).reshape(len(c['frame']), -1)); print(tag, 'h05s2', flush=True)
+        return np.array(rows, np.float32).reshape(len(c['frame']), -1)
+    cache_each(videos, tags, 'h05s2', rows_of)
 
 
 def cache_part(part:str):
