@@ -336,7 +336,9 @@ def load_banks(path, # file written by `save_banks`
     with opened as f:
         meta = f.metadata() or {}
         if 'akt_vpc.banks' not in meta: raise BankFileError(path, "safetensors without akt_vpc's metadata")
-        names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
-        banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)).to(device)
-                 for n in names}
-    return banks, json.loads(meta['akt_vpc.metadata'])
+        try:  # a damaged file: its metadata or its tensors do not read back
+            names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
+            banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)) for n in names}
+            extra = json.loads(meta['akt_vpc.metadata'])
+        except Exception as e: raise BankFileError(path, f"damaged: {type(e).__name__}: {str(e)[:120]}") from None
+    return {n: b.to(device) for n, b in banks.items()}, extra
