@@ -47,18 +47,25 @@ RULE = ('highest validation micro AUC over the 38 pseudo-anomalous copies of ver
 # ---------------------------------------------------------
 
 
+def check_copy(gray:list, c:dict, tag:str, frames:int=3):
+    "Raise unless the first `frames` one-frame fine histograms of the re-made copy (grey frames `gray`) equal the cached `h05`."
+    from akt_vpc.vad.motion import flow_field
+    for t in range(frames):
+        boxes = c['box'][c['frame'] == t]
+        a, b = (t - 1, t) if t else (0, 1); f1 = flow_field(gray[a], gray[b], 0.5)
+        ref = c['h05'][c['frame'] == t].astype(np.float32)
+        got = np.array([fine_histogram(f1, x) for x in boxes], np.float16).astype(np.float32).reshape(ref.shape)
+        if not np.allclose(got, ref, atol=2e-3): raise RuntimeError(f'{tag} frame {t}: the copy differs from the cached one')
+
+
 def cache_step2(videos:list, tags:list):
     "Per cached video: the two-frame fine histogram of each cached box, after checking the one-frame ones against the cache."
     from akt_vpc.vad.motion import flow_field
     def rows_of(v, c, tag):
         n = len(v); g = [v.frame(i, gray=True) for i in range(n)]; rows = []
+        check_copy(g, c, tag)  # the copy re-made from its seed gives the cached one-frame histograms
         for t in range(n):
             boxes = c['box'][c['frame'] == t]
-            if t < 3:  # the copy re-made from its seed gives the cached one-frame histograms
-                a, b = (t - 1, t) if t else (0, 1); f1 = flow_field(g[a], g[b], 0.5)
-                ref = c['h05'][c['frame'] == t].astype(np.float32)
-                got = np.array([fine_histogram(f1, x) for x in boxes], np.float16).astype(np.float32).reshape(ref.shape)
-                if not np.allclose(got, ref, atol=2e-3): raise RuntimeError(f'{tag} frame {t}: the copy differs from the cached one')
             a, b = (t - 2, t) if t >= 2 else (0, 2)
             f2 = flow_field(g[a], g[b], 0.5) / 2
             rows += [fine_histogram(f2, x) for x in boxes]
