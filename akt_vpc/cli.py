@@ -4,7 +4,7 @@
 
 # %% ../nbs/shared/30_cli.ipynb #51269743
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, sys, time, warnings
 from pathlib import Path
 from typing import Callable, NamedTuple
 import torch
@@ -64,6 +64,13 @@ def _count(s:str) -> int:
     except ValueError: n = 0
     if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
     return n
+
+def _rate(s:str) -> float:
+    "Parse a frame rate: a positive number of frames per second."
+    try: r = float(s)
+    except ValueError: r = 0.
+    if not 0 < r < float('inf'): raise argparse.ArgumentTypeError(f"expected frames per second above 0, got {s!r}")
+    return r
 
 # %% ../nbs/shared/30_cli.ipynb #767ce63e
 def _device(s:str) -> str:
@@ -269,6 +276,8 @@ def _vad_args(p:argparse.ArgumentParser):
     f.add_argument('--videos', default=None, help='instead: a folder of normal videos (frame folders or video files)')
     _vad_model_args(f)
     f.add_argument('--out', default='runs/vad/model.safetensors', help='the fitted model (written whole at the end)')
+    f.add_argument('--fps', type=_rate, default=None, help="--method attributes: frame rate of the videos whose files "
+                   "state none (frame folders); speeds of videos at other rates are then converted")
     _add_common(f); f.set_defaults(run=_vad_fit)
     s = vs.add_parser('score', help='score a video, a folder of frames or videos, or a live stream with a fitted model')
     s.add_argument('model', help='a file written by `akt-vpc vad fit`')
@@ -277,6 +286,8 @@ def _vad_args(p:argparse.ArgumentParser):
                    help="CSV of per-frame scores, written as frames arrive ('-': standard output)")
     s.add_argument('--detector-file', default=None, help="the model's detector is 'yolox': its ONNX file")
     s.add_argument('--max-frames', type=_count, default=None, help='per video, stop after this many frames')
+    s.add_argument('--fps', type=_rate, default=None, help="an attribute model: frame rate of sources whose files "
+                   "state none (frame folders, cameras, streams)")
     s.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
     _add_common(s); s.set_defaults(run=_vad_score)
 
@@ -327,13 +338,16 @@ def _vad_fit(args:argparse.Namespace):
     "Fit the model of `--method` on normal videos and write it to `--out`."
     from akt_vpc.vad.run import set_threads
     from akt_vpc.vad.datasets import load_dataset
-    from akt_vpc.vad.video import load_folder
+    from akt_vpc.vad.video import load_folder, Video
+    from akt_vpc.vad.stream import source_fps
     set_threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
+    if args.fps is not None and args.method != 'attributes': raise CLIError("--fps: applies to --method attributes")
     m = _vad_build(args)
     videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
+    videos = [Video(v.name, v.frames, v.labels, source_fps(v, args.fps)) for v in videos]
     t0 = time.time(); m.fit(videos); t = time.time() - t0; n = sum(map(len, videos))
     res = dict(model=str(m.save(args.out)), videos=len(videos), frames=n, fit_seconds=t, fit_fps=n / t,
-               config=m.config())
+               config=m.config(), **({'frame_rate': m.frame_rate} if args.method == 'attributes' else {}))
     _print(res, args.json, f"fitted on {len(videos)} videos ({n} frames, {n / t:.1f} frames/s); model in {args.out}")
 
 # %% ../nbs/shared/30_cli.ipynb #66fed283
@@ -344,7 +358,7 @@ def _vad_score(args:argparse.Namespace):
     set_threads(args.threads)
     if args.out != '-': _check_out_dir(Path(args.out).parent, 'out')
     m = load_model(args.model, device=args.device, detector_file=args.detector_file)
-    t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames); t = time.time() - t0
+    t0 = time.time(); n = score_stream(m, args.source, args.out, args.max_frames, args.fps); t = time.time() - t0
     res = dict(frames=n, score_seconds=t, score_fps=n / max(t, 1e-9), out=args.out)
     text = f"scored {n} frames ({n / max(t, 1e-9):.1f} frames/s); scores in {args.out}"
     if args.out == '-': print(json.dumps(res) if args.json else text, file=sys.stderr)  # stdout carries the scores
@@ -409,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/shared/30_cli.ipynb #bf4848af
 USER_ERRORS = (ValueError, OSError, CLIError)  # bad arguments, missing or unreadable files, failed downloads
 
+def _warn(message, category, filename, lineno, file=None, line=None):
+    "A warning as one line on stderr (`warnings.showwarning` while `main` runs)."
+    print(f"akt-vpc: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
 def _report(e:Exception):
     "Print a user error as one line on stderr, after closing the progress bars it interrupted."
     close_progress()   # in a terminal the bar's line is cleared; in a log it ends with a newline
@@ -419,8 +437,9 @@ def main(argv:list[str]|None=None) -> int:
     "The `akt-vpc` console script: a user error prints one line and returns 2 (`--debug`: the traceback)."
     argv, t0 = sys.argv[1:] if argv is None else list(argv), time.time()
     try:
-        args = build_parser().parse_args(argv)
-        args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            args = build_parser().parse_args(argv); args.run(args)
     except USER_ERRORS as e:
         if '--debug' in argv: raise
         _report(e); return 2

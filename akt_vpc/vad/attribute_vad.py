@@ -11,7 +11,7 @@ import torch
 from ..core import check_range, progress
 from .memory import MemoryBank, save_banks, load_banks
 from .scoring import smooth
-from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects
+from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects, training_rate, rate_ratio
 
 # %% auto #0
 __all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'YOLOX_OPTIONS', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory',
@@ -227,10 +227,14 @@ class _AttributeModel:
         self.extractor = ObjectExtractor(detector, detector_options, source, flow_scale, orientations, speeds,
                                          working_height)
         self.scorer = AttributeScorer(self.memories, sigma, q)
+        self.frame_rate = None  # the training videos' frame rate, set by fit (None: they state none)
 
     @property
     def names(self) -> tuple: return tuple(m.name for m in self.memories)
-    def features(self, video) -> ObjectTable: return self.extractor.features(video)
+    def features(self, video) -> ObjectTable:
+        "A `Video`'s `ObjectTable`, speeds per training frame (`rate_ratio`); an `ObjectTable` as it is."
+        if isinstance(video, ObjectTable): return video
+        return self.extractor.features(video, rate_ratio(self.frame_rate, video.fps, video.name))
     def config(self) -> dict:
         "The settings that rebuild this model (JSON)."
         x = self.extractor.config()
@@ -256,8 +260,8 @@ class AttributeVAD(_AttributeModel):
     unscored_frames = "none: frame 0 takes the flow to frame 1; a frame without objects, the training frames' minimum"
     def fit(self, train_videos:list) -> AttributeVAD:
         "Fit on normal videos (`Video`s or their `ObjectTable`s); returns `self`."
-        vids = progress(list(train_videos), desc='objects (train)')
-        return self.fit_features([v if isinstance(v, ObjectTable) else self.features(v) for v in vids])
+        vids = list(train_videos); self.frame_rate = training_rate(vids)
+        return self.fit_features([self.features(v) for v in progress(vids, desc='objects (train)')])
     def fit_features(self, tables:list) -> AttributeVAD: self.scorer.fit(tables); return self
 
     def score_features(self, table:ObjectTable) -> dict:
@@ -266,8 +270,7 @@ class AttributeVAD(_AttributeModel):
         return dict(name=table.name, fused=s.pop('fused'), memories=s)
     def score(self, videos:list) -> AttributeScores:
         "Frame scores of each video (`Video`s or their `ObjectTable`s), fused and per memory."
-        res = [self.score_features(v if isinstance(v, ObjectTable) else self.features(v))
-               for v in progress(list(videos), desc='scores')]
+        res = [self.score_features(self.features(v)) for v in progress(list(videos), desc='scores')]
         return AttributeScores(names=[r['name'] for r in res], fused=[r['fused'] for r in res],
                                memories={m: [r['memories'][m] for r in res] for m in self.names})
 
@@ -278,7 +281,7 @@ def save_attribute_vad(model:AttributeVAD, path) -> Path:
     if not sc.scales: raise ValueError("model: nothing to save before fit(...)")
     meta = dict(format=ATTRIBUTE_FORMAT, config=model.config(), state={m.name: m.state() for m in model.memories},
                 videos={m.name: m.videos for m in model.memories}, scales={k: s.state() for k, s in sc.scales.items()},
-                empty=sc.empty)
+                empty=sc.empty, frame_rate=model.frame_rate)
     return save_banks({m.name: m.memory for m in model.memories}, path, meta)
 
 def load_attribute_vad(path, # a file written by `save_attribute_vad`
@@ -296,7 +299,7 @@ def load_attribute_vad(path, # a file written by `save_attribute_vad`
         m.memory, m.videos = banks[m.name], meta['videos'][m.name]; m.load_state(meta['state'][m.name])
     for k, s in meta['scales'].items():
         ts = TrainingScale(s['q']); ts.lo, ts.hi = s['lo'], s['hi']; model.scorer.scales[k] = ts
-    model.scorer.empty = meta['empty']
+    model.scorer.empty, model.frame_rate = meta['empty'], meta.get('frame_rate')  # older files: no rate
     return model
 
 AttributeVAD.save, AttributeVAD.load = save_attribute_vad, staticmethod(load_attribute_vad)
@@ -305,10 +308,11 @@ AttributeVAD.save, AttributeVAD.load = save_attribute_vad, staticmethod(load_att
 def stream_scores(model:AttributeVAD, # a fitted model
                   frames, # an iterable of (H, W, 3) uint8 RGB frames
                   background:np.ndarray|None=None, # the motion detector's background (needed only by it)
+                  fps:float|None=None, # the frames' rate (None: unknown, compared per frame)
                  ):
     "Per frame as it arrives: (t, unsmoothed fused score); a frame without objects gets the training minimum."
     if not model.scorer.scales: raise ValueError("model: call fit(...) before scoring")
-    for t, o, rows in iter_objects(model.extractor, frames, background):
+    for t, o, rows in iter_objects(model.extractor, frames, background, rate_ratio(model.frame_rate, fps, 'stream')):
         yield t, model.scorer.frame_values(o.boxes, rows)['fused']
 
 AttributeVAD.stream = stream_scores

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
+import warnings
 import numpy as np
 import cv2
 import torch
@@ -17,7 +18,7 @@ from .video import Video
 # %% auto #0
 __all__ = ['SPEEDS', 'GEOMETRY', 'UNKNOWN_CLASS', 'velocity_histogram', 'box_geometry', 'ObjectTable', 'FrameObjects',
            'detect_objects', 'soft_class', 'DetectorAppearance', 'EncoderAppearance', 'appearance_source',
-           'ObjectExtractor', 'ObjectStream', 'iter_objects']
+           'ObjectExtractor', 'training_rate', 'rate_ratio', 'ObjectStream', 'iter_objects']
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #fb19c8b4
 SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still); see working_height
@@ -190,11 +191,13 @@ class _ExtractorSettings:
 
     def flow(self, prev_gray:np.ndarray, # (H, W) uint8 frame t-1
              gray:np.ndarray, # (H, W) uint8 frame t
+             rate_ratio:float=1., # this video's frame rate over the training videos' (vectors times it)
             ) -> np.ndarray:
-        "(H, W, 2) flow from `prev_gray` to `gray`, in pixels per frame of a `working_height` frame (None: its own)."
-        if self.working_height is None: return flow_field(prev_gray, gray, self.flow_scale)
-        f = gray.shape[0] / self.working_height  # a frame f times as high: computed at 1/f the scale, vectors over f
-        return flow_field(prev_gray, gray, float(np.clip(self.flow_scale / f, 0.05, 1.))) / np.float32(f)
+        "(H, W, 2) flow from `prev_gray` to `gray` in pixels of a `working_height` frame (None: its own) per training frame."
+        f = 1. if self.working_height is None else gray.shape[0] / self.working_height  # f times as high: 1/f the scale
+        scale = self.flow_scale if self.working_height is None else float(np.clip(self.flow_scale / f, 0.05, 1.))
+        v = flow_field(prev_gray, gray, scale)
+        return v if f == 1. and rate_ratio == 1. else v / np.float32(f / rate_ratio)
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #5e4a15f4
 class ObjectExtractor(_ExtractorSettings):
@@ -215,21 +218,48 @@ class ObjectExtractor(_ExtractorSettings):
         if self.appearance is not None: rows['appearance'] = self.appearance(frame_rgb, o)
         return o, rows
 
-    def features(self, video:Video) -> ObjectTable:
+    def features(self, video:Video, # the video to describe
+                 rate_ratio:float=1., # its frame rate over the training videos' (see `flow`)
+                ) -> ObjectTable:
         "The `ObjectTable` of a whole video."
         bg = self.detector.background(video) if self.needs_background else None
-        rows = list(iter_objects(self, (video.frame(i) for i in range(len(video))), bg))
+        rows = list(iter_objects(self, (video.frame(i) for i in range(len(video))), bg, rate_ratio))
         cat = lambda k: np.concatenate([r[k] for _, _, r in rows])
         frame = np.concatenate([np.full(len(o.boxes), t, np.int64) for t, o, _ in rows])
         boxes, scores = np.concatenate([o.boxes for _, o, _ in rows]), np.concatenate([o.scores for _, o, _ in rows])
         return ObjectTable(video.name, len(video), frame, boxes, scores, {k: cat(k) for k in rows[0][2]})
+
+# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #3a92f69b
+def training_rate(videos:list, # the training `Video`s (an `ObjectTable` states no rate)
+                 ) -> float|None:
+    "The frame rate speeds are measured at: the first training video's `fps`, or None when none states one."
+    rates = [getattr(v, 'fps', None) for v in videos]
+    if None in rates and any(r is not None for r in rates):
+        missing = [getattr(v, 'name', str(i)) for i, (v, r) in enumerate(zip(videos, rates)) if r is None]
+        raise ValueError(f"train_videos: frame rates stated for some videos but not for {missing[:3]}; "
+                         "give every Video an fps, or none")
+    return rates[0] if rates else None
+
+def rate_ratio(train_rate:float|None, # the training videos' frame rate (`training_rate`)
+               rate:float|None, # the frame rate of the video to describe
+               name:str='video', # its name, for the warning
+              ) -> float:
+    "`rate / train_rate`; 1 when either is unknown, with a warning when only one is (speeds compared per frame)."
+    if train_rate is not None and rate is not None: return rate / train_rate
+    if (train_rate, rate) != (None, None):
+        its = 'states no frame rate' if rate is None else f'runs at {rate:g} frames/s'
+        theirs = 'state none' if train_rate is None else f'ran at {train_rate:g}'
+        warnings.warn(f"video {name!r} {its} and the training videos {theirs}: speeds compared per frame", stacklevel=2)
+    return 1.
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #a7afb2d1
 class ObjectStream:
     "An `ObjectExtractor` on frames pushed one at a time: each frame's objects once its flow is known (frame 0: at frame 1)."
     def __init__(self, extractor:ObjectExtractor, # what detects and describes
                  background:np.ndarray|None=None, # the motion detector's background (needed only by it)
+                 rate_ratio:float=1., # the frames' rate over the training videos' (see `ObjectExtractor.flow`)
                 ):
+        self.rate_ratio = check_range('rate_ratio', rate_ratio, 1e-6, None)
         if background is None and extractor.needs_background:
             raise ValueError("background: the motion detector needs the video's background (its .background(video)); "
                              "frames from a live stream need a detector without one, e.g. detector='yolox'")
@@ -247,7 +277,7 @@ class ObjectStream:
         self.t += 1
         if t == 0: self.first, self.prev = (rgb, gray), gray; return []
         ex, bg = self.extractor, self.background
-        flow = ex.flow(self.prev, gray); self.prev = gray
+        flow = ex.flow(self.prev, gray, self.rate_ratio); self.prev = gray
         out = [(0, *ex.frame_rows(*self.first, flow, bg))] if t == 1 else []
         return out + [(t, *ex.frame_rows(rgb, gray, flow, bg))]
 
@@ -260,8 +290,9 @@ class ObjectStream:
 def iter_objects(extractor:ObjectExtractor, # what detects and describes
                  frames, # an iterable of (H, W, 3) uint8 RGB frames (a list, a generator, a camera)
                  background:np.ndarray|None=None, # the motion detector's background (needed only by it)
+                 rate_ratio:float=1., # the frames' rate over the training videos' (see `ObjectExtractor.flow`)
                 ):
     "Per frame t: (t, `FrameObjects`, attributes) as frames arrive; flow from the previous frame (frame 0: to frame 1)."
-    s = ObjectStream(extractor, background)
+    s = ObjectStream(extractor, background, rate_ratio)
     for rgb in frames: yield from s.push(rgb)
     s.finish()

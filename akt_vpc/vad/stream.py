@@ -13,14 +13,14 @@ from scipy.ndimage import gaussian_filter1d
 from ..core import check_range
 from .video import Video, load_folder
 from .scoring import Scorer, Baseline
-from .attributes import ObjectStream
+from .attributes import ObjectStream, rate_ratio
 from .attribute_vad import AttributeVAD, ATTRIBUTE_FORMAT, load_attribute_vad
 from .memory import load_banks, BankFileError
 from .vpc import VideoPatchCore
 
 # %% auto #0
 __all__ = ['StreamSmoother', 'check_streamable', 'StreamScorer', 'AttributeStreamScorer', 'stream_scorer', 'live_frames',
-           'stream_sources', 'score_stream', 'load_model']
+           'stream_sources', 'source_fps', 'score_stream', 'load_model']
 
 # %% ../../nbs/anomaly_detection/14c_stream.ipynb #85f739d2
 class StreamSmoother:
@@ -113,9 +113,11 @@ class AttributeStreamScorer:
     def __init__(self, model:AttributeVAD, # a fitted model
                  name:str='stream', # the video's name (messages)
                  background:np.ndarray|None=None, # the motion detector's (H, W) background; other detectors need none
+                 fps:float|None=None, # the frames' rate (None: unknown, speeds compared per frame)
                 ):
         if not model.scorer.scales: raise ValueError("model: fit it (or load a fitted one) before scoring a stream")
-        self.model, self.name, self.objects = model, name, ObjectStream(model.extractor, background)
+        objects = ObjectStream(model.extractor, background, rate_ratio(model.frame_rate, fps, name))
+        self.model, self.name, self.objects = model, name, objects
         self.smoothers = {k: StreamSmoother(model.scorer.sigma) for k in ('fused', *model.names)}
         self.n_out = 0
 
@@ -136,9 +138,11 @@ class AttributeStreamScorer:
 def stream_scorer(model, # a fitted `VideoPatchCore` or `AttributeVAD`
                   name:str='stream', # the video's name (messages)
                   background:np.ndarray|None=None, # the motion detector's background; other detectors need none
+                  fps:float|None=None, # the frames' rate (an `AttributeVAD` converts speeds; VideoPatchCore: per frame)
                  ):
     "The streaming scorer of `model`: an `AttributeStreamScorer` for an `AttributeVAD`, else a `StreamScorer`."
-    return (AttributeStreamScorer if isinstance(model, AttributeVAD) else StreamScorer)(model, name, background)
+    if isinstance(model, AttributeVAD): return AttributeStreamScorer(model, name, background, fps)
+    return StreamScorer(model, name, background)
 
 # %% ../../nbs/anomaly_detection/14c_stream.ipynb #9dc2a10c
 def live_frames(source, # anything cv2.VideoCapture opens: a camera index, a stream URL, a video file
@@ -170,13 +174,27 @@ def stream_sources(source, # a video file, a folder of frames or of videos, or a
     if str(source).isdigit() or '://' in str(source): return [(str(source), live_frames(source, max_frames), None)]
     raise ValueError(f"source: {source!r} is neither an existing file or folder nor a stream URL or camera index")
 
+# %% ../../nbs/anomaly_detection/14c_stream.ipynb #69dbec2d
+def source_fps(video:Video|None, # a source's video (None: a live stream)
+               fps:float|None, # the rate the user gave for sources that state none
+              ) -> float|None:
+    "The source's frame rate: what its video states, else `fps`; a `ValueError` naming `fps` when the two differ."
+    stated = None if video is None else video.fps
+    if fps is not None: check_range('fps', fps, 1e-3, None)
+    if stated is not None and fps is not None and abs(stated - fps) > 1e-3 * stated:
+        raise ValueError(f"fps: {fps:g} frames/s given, but video {video.name!r} states {stated:g}")
+    return fps if stated is None else stated
+
 # %% ../../nbs/anomaly_detection/14c_stream.ipynb #8ca69a4c
 def score_stream(model, # a fitted `VideoPatchCore` or `AttributeVAD`
                  source, # see `stream_sources`
                  out, # CSV file to write ('-': standard output)
                  max_frames:int|None=None, # per video, stop after this many frames
+                 fps:float|None=None, # the rate of sources that state none (frame folders, streams): `source_fps`
                 ) -> int:
     "Rows `video,frame,score,<per memory>` of every frame, written and flushed as they come; the rows written."
+    if fps is not None and not isinstance(model, AttributeVAD):
+        raise ValueError("fps: a VideoPatchCore compares motion per frame; frame rates apply to an AttributeVAD")
     tmp = None if str(out) == '-' else Path(str(out) + '.part')
     f = sys.stdout if tmp is None else open(tmp, 'w', newline='')
     n = 0
@@ -185,7 +203,7 @@ def score_stream(model, # a fitted `VideoPatchCore` or `AttributeVAD`
         for name, frames, video in stream_sources(source, max_frames):
             x = model.extractor
             bg = x.detector.background(video) if x.needs_background and video is not None else None
-            s = stream_scorer(model, name, bg)
+            s = stream_scorer(model, name, bg, source_fps(video, fps))
             def put(rows):
                 for i, score, z in rows: w.writerow([name, i, f'{score:.6g}', *(f'{z[b]:.6g}' for b in model.names)])
                 f.flush(); return len(rows)

@@ -225,7 +225,7 @@ def pseudo_anomaly(video:Video, # a normal video
         frames, a, L, tag = seg(frames, kind, donor, n, u, margin, rng)
         idx = np.arange(n); lab = np.zeros(n, np.int64); lab[a:a + L] = 1
     on = np.flatnonzero(lab)
-    return Video(f'{video.name}+{tag}@{int(on[0])}-{int(on[-1]) + 1}#s{seed}', frames[idx], lab)
+    return Video(f'{video.name}+{tag}@{int(on[0])}-{int(on[-1]) + 1}#s{seed}', frames[idx], lab, video.fps)
 
 # %% ../../nbs/anomaly_detection/14a_validation.ipynb #a961f06e
 def donor_track(donor:Video, # the video the object comes from

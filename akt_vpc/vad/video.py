@@ -79,16 +79,16 @@ def read_video_file(path:str|Path, # a video file cv2.VideoCapture can open
 # %% ../../nbs/anomaly_detection/10_video.ipynb #2e64b412
 def _count_frames(path:Path, # the video file
                   name:str, # the video's name, for error messages
-                 ) -> tuple[int, tuple]:
-    "The number of frames of a video file and their (H, W), without decoding more than the first."
+                 ) -> tuple[int, tuple, float|None]:
+    "Frames of a video file, their (H, W) and the frame rate its container states (None if none), decoding the first only."
     cap = cv2.VideoCapture(str(path)); n = 0
     try:
         ok, first = cap.read()
         if not ok: raise ValueError(f"video {name!r}: no frames could be decoded from {path}")
-        n = 1
+        fps, n = float(cap.get(cv2.CAP_PROP_FPS)), 1
         while cap.grab(): n += 1
     finally: cap.release()
-    return n, tuple(first.shape[:2])
+    return n, tuple(first.shape[:2]), (fps if np.isfinite(fps) and 0 < fps <= 1000 else None)
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #a3ce6251
 class VideoFile:
@@ -99,7 +99,7 @@ class VideoFile:
         self.path, self.name = Path(path), name or Path(path).stem
         if not self.path.is_file(): raise ValueError(f"video {self.name!r}: no video file at {self.path}")
         self._cap, self._next, self._last = None, 0, (None, None)
-        self.n_frames, self.hw = _count_frames(self.path, self.name)
+        self.n_frames, self.hw, self.fps = _count_frames(self.path, self.name)  # fps: None if the file states none
 
     def __len__(self): return self.n_frames
     def __repr__(self): return f"VideoFile({str(self.path)!r}, {self.n_frames} frames)"
@@ -148,9 +148,12 @@ class Video:
     name:str # e.g. '01' or 'testing/01'
     frames:list|np.ndarray|VideoFile # image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3) RGB
     labels:np.ndarray|None=None # (N,) 0/1 per frame, or None for unlabelled (training) videos
+    fps:float|None=None # frames per second; None: the rate a `VideoFile` states, else unknown
 
     def __post_init__(self):
         self.frames = _check_frames(self.name, self.frames)
+        if self.fps is None and isinstance(self.frames, VideoFile): self.fps = self.frames.fps
+        if self.fps is not None: self.fps = float(check_range(f'video {self.name!r}: fps', self.fps, 1e-3, None))
         if self.labels is not None:
             lab = np.asarray(self.labels).reshape(-1)
             if len(lab) != len(self.frames):
