@@ -229,7 +229,7 @@ class ObjectExtractor(_ExtractorSettings):
         boxes, scores = np.concatenate([o.boxes for _, o, _ in rows]), np.concatenate([o.scores for _, o, _ in rows])
         return ObjectTable(video.name, len(video), frame, boxes, scores, {k: cat(k) for k in rows[0][2]})
 
-# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #3a92f69b
+# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #8648c2c5
 def training_rate(videos:list, # the training `Video`s (an `ObjectTable` states no rate)
                  ) -> float|None:
     "The frame rate speeds are measured at: the first training video's `fps`, or None when none states one."

@@ -174,7 +174,7 @@ def stream_sources(source, # a video file, a folder of frames or of videos, or a
     if str(source).isdigit() or '://' in str(source): return [(str(source), live_frames(source, max_frames), None)]
     raise ValueError(f"source: {source!r} is neither an existing file or folder nor a stream URL or camera index")
 
-# %% ../../nbs/anomaly_detection/14c_stream.ipynb #69dbec2d
+# %% ../../nbs/anomaly_detection/14c_stream.ipynb #2d9b4cc7
 def source_fps(video:Video|None, # a source's video (None: a live stream)
                fps:float|None, # the rate the user gave for sources that state none
               ) -> float|None:
