@@ -65,6 +65,14 @@ def _count(s:str) -> int:
     if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
     return n
 
+def _height(s:str) -> int|str:
+    "Parse `--working-height`: a number of rows (at least 8), or 'none' (frames as they are)."
+    if s.strip().lower() == 'none': return 'none'
+    try: h = int(s)
+    except ValueError: h = 0
+    if h < 8: raise argparse.ArgumentTypeError(f"expected a number of rows of at least 8, or 'none', got {s!r}")
+    return h
+
 def _rate(s:str) -> float:
     "Parse a frame rate: a positive number of frames per second."
     try: r = float(s)
@@ -259,6 +267,8 @@ def _vad_model_args(p:argparse.ArgumentParser):
     p.add_argument('--ratio', type=float, default=None,
                    help='coreset fraction for every bank (default: per-bank defaults)')
     p.add_argument('--threads', type=_count, default=1, help='torch / OpenCV / onnxruntime threads')
+    p.add_argument('--working-height', type=_height, default=None, help="rows every frame is read at ('none': as "
+                   "they are; default: vpc none, attributes 240, the height its flow scale and speeds refer to)")
     p.add_argument('--check-masks', action=argparse.BooleanOptionalAction, default=True, help="official UCSD layout: "
                    "compare the pixel masks with the gt_frame lists of UCSDped2.m (--no-check-masks: the lists alone)")
 
@@ -307,7 +317,13 @@ def _vad_model(args:argparse.Namespace) -> dict:
     det = args.detector or 'motion'
     det = det if args.detector_file is None else (det, {'path': args.detector_file})
     return dict(banks=banks if args.ratio is None else bank_specs(banks, args.ratio), detector=det,
-                encoder=args.encoder or 'cifar-resnet20', **({} if args.T is None else {'T': args.T}))
+                encoder=args.encoder or 'cifar-resnet20', **({} if args.T is None else {'T': args.T}),
+                **_working_height(args))
+
+def _working_height(args:argparse.Namespace) -> dict:
+    "`working_height` of the model when `--working-height` is given (its number, or None for 'none'), else nothing."
+    h = args.working_height
+    return {} if h is None else {'working_height': None if h == 'none' else h}
 
 # %% ../nbs/shared/30_cli.ipynb #e086dd42
 def _vad_build(args:argparse.Namespace):
@@ -321,7 +337,8 @@ def _vad_build(args:argparse.Namespace):
     if given: raise CLIError(f"{given[0]}: applies to --method vpc only (attributes: --memories)")
     from akt_vpc.vad.attribute_vad import AttributeVAD, DEFAULT_MEMORIES
     opts = None if args.detector_file is None else {'path': args.detector_file}
-    return prepare(AttributeVAD(args.memories or DEFAULT_MEMORIES, args.detector or 'yolox', opts))
+    return prepare(AttributeVAD(args.memories or DEFAULT_MEMORIES, args.detector or 'yolox', opts,
+                                **_working_height(args)))
 
 # %% ../nbs/shared/30_cli.ipynb #a54cc352
 def _vad(args:argparse.Namespace):

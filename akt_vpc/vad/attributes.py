@@ -206,6 +206,7 @@ class ObjectExtractor(_ExtractorSettings):
     def needs_background(self) -> bool:
         "Whether the detector needs the video's background (the motion detector does)."
         return isinstance(self.detector, MotionDetector)
+    def background(self, video:Video) -> np.ndarray: return self.detector.background(video) # the motion detector's
 
     def frame_rows(self, frame_rgb:np.ndarray, gray:np.ndarray, flow:np.ndarray, background=None) -> tuple:
         "The detections of one frame (`FrameObjects`) and their attributes (name -> (K, D))."
@@ -222,7 +223,7 @@ class ObjectExtractor(_ExtractorSettings):
                  rate_ratio:float=1., # its frame rate over the training videos' (see `flow`)
                 ) -> ObjectTable:
         "The `ObjectTable` of a whole video."
-        bg = self.detector.background(video) if self.needs_background else None
+        bg = self.background(video) if self.needs_background else None
         rows = list(iter_objects(self, (video.frame(i) for i in range(len(video))), bg, rate_ratio))
         cat = lambda k: np.concatenate([r[k] for _, _, r in rows])
         frame = np.concatenate([np.full(len(o.boxes), t, np.int64) for t, o, _ in rows])

@@ -202,7 +202,7 @@ def score_stream(model, # a fitted `VideoPatchCore` or `AttributeVAD`
         w = csv.writer(f); w.writerow(['video', 'frame', 'score', *model.names]); f.flush()
         for name, frames, video in stream_sources(source, max_frames):
             x = model.extractor
-            bg = x.detector.background(video) if x.needs_background and video is not None else None
+            bg = x.background(video) if x.needs_background and video is not None else None
             s = stream_scorer(model, name, bg, source_fps(video, fps))
             def put(rows):
                 for i, score, z in rows: w.writerow([name, i, f'{score:.6g}', *(f'{z[b]:.6g}' for b in model.names)])

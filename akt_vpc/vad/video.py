@@ -5,7 +5,7 @@
 # %% ../../nbs/anomaly_detection/10_video.ipynb #736ed4fc
 from __future__ import annotations
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import cv2
@@ -13,7 +13,8 @@ from ..core import check_range, check_choice
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'ANOMALY_KINDS', 'natural_key', 'list_frames', 'read_frame', 'read_video_file',
-           'VideoFile', 'Video', 'clip_starts', 'frame_scores', 'VideoDataset', 'load_folder', 'street_scene']
+           'VideoFile', 'Video', 'video_at_height', 'clip_starts', 'frame_scores', 'VideoDataset', 'load_folder',
+           'street_scene']
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #2cf24a25
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
@@ -149,6 +150,7 @@ class Video:
     frames:list|np.ndarray|VideoFile # image paths, a `VideoFile`, or uint8 array (N, H, W) / (N, H, W, 3) RGB
     labels:np.ndarray|None=None # (N,) 0/1 per frame, or None for unlabelled (training) videos
     fps:float|None=None # frames per second; None: the rate a `VideoFile` states, else unknown
+    read_size:tuple|None=None # (H, W) every frame is resized to when read (None: as stored); see `at_height`
 
     def __post_init__(self):
         self.frames = _check_frames(self.name, self.frames)
@@ -165,7 +167,8 @@ class Video:
         return f"Video({self.name!r}, {len(self)} frames, {'labelled' if self.labels is not None else 'unlabelled'})"
 
     def frame(self, i:int, gray:bool=False, size:tuple|None=None) -> np.ndarray:
-        "Frame `i` as uint8 RGB (H, W, 3) or grey (H, W), optionally resized to `size=(H, W)`."
+        "Frame `i` as uint8 RGB (H, W, 3) or grey (H, W), resized to `size=(H, W)` (None: `read_size`)."
+        size = size or self.read_size
         if isinstance(self.frames, (np.ndarray, VideoFile)): return _convert(self.frames[i], gray, size)
         return read_frame(self.frames[i], gray, size, video=self.name)
 
@@ -175,9 +178,22 @@ class Video:
 
     @property
     def shape(self) -> tuple:
-        "(H, W) of the stored frames."
+        "(H, W) of the frames as read."
+        if self.read_size is not None: return tuple(self.read_size)
         if isinstance(self.frames, VideoFile): return self.frames.hw
         return tuple(self.frame(0, gray=True).shape[:2])
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #970e545e
+def video_at_height(video:Video, # the video
+                    height:int|None, # rows of every frame as read (None: as stored)
+                   ) -> Video:
+    "`video` read at `height` rows, the width in proportion (itself when it has that height, or `height` is None)."
+    if height is None: return video
+    check_range('height', height, 8, None, int)
+    H, W = video.shape
+    return video if H == height else replace(video, read_size=(height, max(1, round(W * height / H))))
+
+Video.at_height = video_at_height
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #05176221
 def clip_starts(n_frames:int, # frames in the video

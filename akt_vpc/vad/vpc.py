@@ -21,8 +21,8 @@ from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 # %% auto #0
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
            'FORMAT', 'make_encoder', 'make_banks', 'VideoFeatures', 'merge_features', 'middle_objects',
-           'FeatureExtractor', 'VideoScores', 'check_saved', 'read_saved', 'ModelFile', 'FeatureScoring',
-           'VideoPatchCore']
+           'FeatureExtractor', 'extractor_key', 'VideoScores', 'check_saved', 'read_saved', 'ModelFile',
+           'FeatureScoring', 'VideoPatchCore']
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>',
@@ -119,8 +119,11 @@ class FeatureExtractor:
                  T:int=5, # clip length (frames)
                  f:float=1.0, # box enlargement of the square boxes
                  device='auto', # where the encoder and the detector run ('auto': cuda when available)
+                 working_height:int|None=None, # rows every frame is resized to first (None: as they are)
                 ):
         self.banks, self.f, self.device = list(banks), check_range('f', f, 0.5, None), pick_device(device)
+        self.working_height = None if working_height is None else check_range('working_height', working_height, 8,
+                                                                               None, int)
         self.T = check_range('T', T, max(b.min_T for b in self.banks), None, int)
         self.needs = {n for b in self.banks for n in b.needs}
         self.detector_name, self.detector_options, self.detector = detector_spec(detector, self.device)
@@ -133,23 +136,29 @@ class FeatureExtractor:
         return self._encoder
     @property
     def needs_background(self) -> bool: return 'objects' in self.needs and isinstance(self.detector, MotionDetector)
+    def background(self, video:Video) -> np.ndarray: # the motion detector's background, at `working_height`
+        return self.detector.background(video.at_height(self.working_height))
     def features(self, video:Video, # the video
-                 background:np.ndarray|None=None, # the motion detector's background (None: the video's own)
+                 background:np.ndarray|None=None, # the motion detector's background (None: `background(video)`)
                 ) -> VideoFeatures:
-        "Every memory's vectors of every clip of `video`."
-        enc = self.encoder
-        bg = (self.detector.background(video) if background is None else background) if self.needs_background else None
+        "Every memory's vectors of every clip of `video` (read at `working_height`)."
+        enc, video = self.encoder, video.at_height(self.working_height)
+        bg = (self.background(video) if background is None else background) if self.needs_background else None
         out = VideoFeatures(video.name, len(video), {b.name: [] for b in self.banks})
         for s in clip_starts(len(video), self.T):
             clip = Clip(video.load(start=s, stop=s + self.T), None, enc, background=bg)
             if 'objects' in self.needs: clip.objects = middle_objects(self.detector, clip, s, bg, self.f)
             for b in self.banks: out.clips[b.name].append(b.extract(clip))
         return out
-    def key(self) -> dict: # what the features depend on (JSON): the memories' and the extractor's settings
-        det = self.detector.__dict__ if isinstance(self.detector, MotionDetector) else [self.detector_name,
-                                                                                         self.detector_options]
-        banks = {b.name: [type(b).__name__, b.config()] for b in self.banks}
-        return dict(banks=banks, T=self.T, f=self.f, detector=det, encoder=self.encoder_name)
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #c83bf310
+def extractor_key(x:FeatureExtractor) -> dict:
+    "What a `FeatureExtractor`'s features depend on (JSON): the memories' and the extractor's settings."
+    det = x.detector.__dict__ if isinstance(x.detector, MotionDetector) else [x.detector_name, x.detector_options]
+    banks = {b.name: [type(b).__name__, b.config()] for b in x.banks}
+    return dict(banks=banks, T=x.T, f=x.f, detector=det, encoder=x.encoder_name, working_height=x.working_height)
+
+FeatureExtractor.key = extractor_key
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #7186d145
 @dataclass
@@ -195,7 +204,8 @@ class ModelFile:
         x, s = self.extractor, self.scorer
         return dict(banks={b.name: b.config() for b in self.banks}, T=x.T, detector=x.detector_name,
                     detector_options=x.detector_options, encoder=x.encoder_name, sigma=s.sigma,
-                    weights=self.fusion.weights, power_n=s.power_n, f=x.f, baseline=self.baseline.config())
+                    weights=self.fusion.weights, power_n=s.power_n, f=x.f, baseline=self.baseline.config(),
+                    working_height=x.working_height)
 
     def save(self, path) -> Path:
         "Save the memories, their fitted state, the normalisation and the settings to one safetensors file."
@@ -249,16 +259,15 @@ class VideoPatchCore(FeatureScoring, ModelFile):
                  f:float=1.0, # box enlargement of the square boxes
                  device='auto', # where the encoder and detector run ('auto': cuda when available)
                  baseline:Baseline|None=None, # per-test-video shift of the fused scores (None: none)
+                 working_height:int|None=None, # rows every frame is resized to first (None: as they are)
                 ):
         self.banks = make_banks(banks)
         self.baseline = Baseline() if baseline is None else baseline
-        self.extractor = FeatureExtractor(self.banks, detector, encoder, T, f, device)
+        self.extractor = FeatureExtractor(self.banks, detector, encoder, T, f, device, working_height)
         self.scorer = Scorer(self.banks, T, sigma, power_n)
         self.fusion = Fusion(None if weights is None else {b.name: float(weights.get(b.name, 0.)) for b in self.banks})
-    @property
-    def names(self) -> tuple: return tuple(b.name for b in self.banks)
-    @property
-    def encoder(self): return self.extractor.encoder
+    names = property(lambda self: tuple(b.name for b in self.banks), doc="the memories' names")
+    encoder = property(lambda self: self.extractor.encoder, doc="the extractor's encoder")
     def features(self, video:Video, background=None) -> VideoFeatures: return self.extractor.features(video, background)
     def fit(self, train_videos:list, # normal videos (`Video`s) or their `VideoFeatures`
            ) -> VideoPatchCore:
