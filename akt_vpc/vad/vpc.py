@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from ..core import check_choice, check_range, progress, shared_file, pick_device
-from .video import Video, clip_starts, frame_scores
+from .video import Video, clip_starts, frame_scores, video_at_height
 from .objects import MotionDetector, ClipObjects, square_boxes, detector_spec
 from .encoders import CifarResNetEncoder, TorchvisionEncoder
 from .clip_rn101 import ClipRN101Encoder
@@ -137,12 +137,12 @@ class FeatureExtractor:
     @property
     def needs_background(self) -> bool: return 'objects' in self.needs and isinstance(self.detector, MotionDetector)
     def background(self, video:Video) -> np.ndarray: # the motion detector's background, at `working_height`
-        return self.detector.background(video.at_height(self.working_height))
+        return self.detector.background(video_at_height(video, self.working_height))
     def features(self, video:Video, # the video
                  background:np.ndarray|None=None, # the motion detector's background (None: `background(video)`)
                 ) -> VideoFeatures:
         "Every memory's vectors of every clip of `video` (read at `working_height`)."
-        enc, video = self.encoder, video.at_height(self.working_height)
+        enc, video = self.encoder, video_at_height(video, self.working_height)
         bg = (self.background(video) if background is None else background) if self.needs_background else None
         out = VideoFeatures(video.name, len(video), {b.name: [] for b in self.banks})
         for s in clip_starts(len(video), self.T):
