@@ -34,7 +34,8 @@ import torch, cv2
 
 torch.set_num_threads(1); cv2.setNumThreads(1)
 from akt_vpc.core import shared_file, missing_reason, progress
-from akt_vpc.vad.video import Video, street_scene
+from akt_vpc.vad.video import Video
+from akt_vpc.vad.street_scene import street_scene
 from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.vad.vpc import VideoPatchCore
 from akt_vpc.vad.scoring import Baseline, RunningQuantile, VideoQuantile

@@ -31,7 +31,8 @@ import torch
 import torch.nn as nn
 
 from akt_vpc.core import file_sha256, shared_file
-from akt_vpc.vad.video import Video, VideoDataset, street_scene
+from akt_vpc.vad.video import Video, VideoDataset
+from akt_vpc.vad.street_scene import street_scene
 from akt_vpc.vad.datasets import load_ped2
 from akt_vpc.vad.official_archives import ARCHIVES, save_ucsd
 from akt_vpc.vad.clip_rn101 import CLIP_RN101_URL, ClipTrunk

@@ -65,7 +65,7 @@ def test_one_page_per_notebook(site):
 FIGURES = {
     '01a_quant.ipynb': 1, '04_distill.ipynb': 1, '06_train.ipynb': 1, '12_features.ipynb': 1, '15_metrics.ipynb': 1,
     '16a_ascnet.ipynb': 1, '16_ascnet_encoder.ipynb': 1, '10a_official_archives.ipynb': 1,
-    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 1, '10_video.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
+    '05_synth.ipynb': 2, '07_gradnorms.ipynb': 1, '10c_street_scene.ipynb': 1, '11_objects.ipynb': 1, '12a_motion.ipynb': 2,
     '13_memory.ipynb': 1, '14_vpc.ipynb': 1, '14a_validation.ipynb': 1, '16b_ascnet_train.ipynb': 1,
     '20a_zsq_plots.ipynb': 3, '20b_vad_plots.ipynb': 1, '21_widgets.ipynb': 3, 'index.ipynb': 2,
     'zsq_akt_cifar.ipynb': 2, 'vpc_benchmark.ipynb': 2, '01d_learned_quant.ipynb': 1, '05c_reconstruct.ipynb': 1, '05d_reconstruct_run.ipynb': 2,

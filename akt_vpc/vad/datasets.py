@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 from ..core import shared_file, missing_reason
-from .video import VideoDataset, load_folder, street_scene, _video_entry, _entries
+from .video import VideoDataset, load_folder, _video_entry, _entries
+from .street_scene import street_scene
 # the official layouts' readers, writers and downloads, importable from here too
 from .official_archives import (range_labels, ucsd_frame_ranges, mask_labels, load_ucsd, save_ucsd,
     vol_labels, load_avenue_videos, save_avenue, Archive, ARCHIVES, LAYOUTS, unpack, fetch_dataset)
