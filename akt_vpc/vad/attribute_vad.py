@@ -11,7 +11,8 @@ import torch
 from ..core import check_range, progress
 from .memory import MemoryBank, save_banks, load_banks
 from .scoring import smooth
-from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects, training_rate, rate_ratio
+from .attributes import ObjectTable, ObjectExtractor, SPEEDS, iter_objects
+from .video import training_rate, rate_ratio
 
 # %% auto #0
 __all__ = ['ATTRIBUTE_MEMORIES', 'DEFAULT_MEMORIES', 'YOLOX_OPTIONS', 'ATTRIBUTE_FORMAT', 'AttributeMemory', 'VelocityMemory',

@@ -6,7 +6,6 @@
 from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
-import warnings
 import numpy as np
 import cv2
 import torch
@@ -18,7 +17,7 @@ from .video import Video
 # %% auto #0
 __all__ = ['SPEEDS', 'GEOMETRY', 'UNKNOWN_CLASS', 'velocity_histogram', 'box_geometry', 'ObjectTable', 'FrameObjects',
            'detect_objects', 'soft_class', 'DetectorAppearance', 'EncoderAppearance', 'appearance_source',
-           'ObjectExtractor', 'training_rate', 'rate_ratio', 'ObjectStream', 'iter_objects']
+           'ObjectExtractor', 'ObjectStream', 'iter_objects']
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #fb19c8b4
 SPEEDS = (1., 2., 4., 8.) # speed bin edges, pixels per frame (the first: below it a pixel is still); see working_height
@@ -229,29 +228,6 @@ class ObjectExtractor(_ExtractorSettings):
         frame = np.concatenate([np.full(len(o.boxes), t, np.int64) for t, o, _ in rows])
         boxes, scores = np.concatenate([o.boxes for _, o, _ in rows]), np.concatenate([o.scores for _, o, _ in rows])
         return ObjectTable(video.name, len(video), frame, boxes, scores, {k: cat(k) for k in rows[0][2]})
-
-# %% ../../nbs/anomaly_detection/13d_attributes.ipynb #8648c2c5
-def training_rate(videos:list, # the training `Video`s (an `ObjectTable` states no rate)
-                 ) -> float|None:
-    "The frame rate speeds are measured at: the first training video's `fps`, or None when none states one."
-    rates = [getattr(v, 'fps', None) for v in videos]
-    if None in rates and any(r is not None for r in rates):
-        missing = [getattr(v, 'name', str(i)) for i, (v, r) in enumerate(zip(videos, rates)) if r is None]
-        raise ValueError(f"train_videos: frame rates stated for some videos but not for {missing[:3]}; "
-                         "give every Video an fps, or none")
-    return rates[0] if rates else None
-
-def rate_ratio(train_rate:float|None, # the training videos' frame rate (`training_rate`)
-               rate:float|None, # the frame rate of the video to describe
-               name:str='video', # its name, for the warning
-              ) -> float:
-    "`rate / train_rate`; 1 when either is unknown, with a warning when only one is (speeds compared per frame)."
-    if train_rate is not None and rate is not None: return rate / train_rate
-    if (train_rate, rate) != (None, None):
-        its = 'states no frame rate' if rate is None else f'runs at {rate:g} frames/s'
-        theirs = 'state none' if train_rate is None else f'ran at {train_rate:g}'
-        warnings.warn(f"video {name!r} {its} and the training videos {theirs}: speeds compared per frame", stacklevel=2)
-    return 1.
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #a7afb2d1
 class ObjectStream:

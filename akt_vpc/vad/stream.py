@@ -11,12 +11,12 @@ import numpy as np
 import cv2
 from scipy.ndimage import gaussian_filter1d
 from ..core import check_range
-from .video import Video, load_folder
+from .video import Video, load_folder, rate_ratio
 from .scoring import Scorer, Baseline
-from .attributes import ObjectStream, rate_ratio
+from .attributes import ObjectStream
 from .attribute_vad import AttributeVAD, ATTRIBUTE_FORMAT, load_attribute_vad
 from .memory import load_banks, BankFileError
-from .vpc import VideoPatchCore
+from .vpc import VideoPatchCore, compare_rates
 
 # %% auto #0
 __all__ = ['StreamSmoother', 'check_streamable', 'StreamScorer', 'AttributeStreamScorer', 'stream_scorer', 'live_frames',
@@ -138,11 +138,11 @@ class AttributeStreamScorer:
 def stream_scorer(model, # a fitted `VideoPatchCore` or `AttributeVAD`
                   name:str='stream', # the video's name (messages)
                   background:np.ndarray|None=None, # the motion detector's background; other detectors need none
-                  fps:float|None=None, # the frames' rate (an `AttributeVAD` converts speeds; VideoPatchCore: per frame)
+                  fps:float|None=None, # the frames' rate (an `AttributeVAD` converts speeds; VideoPatchCore warns)
                  ):
     "The streaming scorer of `model`: an `AttributeStreamScorer` for an `AttributeVAD`, else a `StreamScorer`."
     if isinstance(model, AttributeVAD): return AttributeStreamScorer(model, name, background, fps)
-    return StreamScorer(model, name, background)
+    compare_rates(model.frame_rate, fps, name); return StreamScorer(model, name, background)
 
 # %% ../../nbs/anomaly_detection/14c_stream.ipynb #9dc2a10c
 def live_frames(source, # anything cv2.VideoCapture opens: a camera index, a stream URL, a video file

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #736ed4fc
 from __future__ import annotations
-import re
+import re, warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
@@ -13,7 +13,8 @@ from ..core import check_range, check_choice
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VIDEO_EXTS', 'natural_key', 'list_frames', 'read_frame', 'read_video_file', 'VideoFile', 'Video',
-           'video_at_height', 'clip_starts', 'frame_scores', 'VideoDataset', 'load_folder']
+           'video_at_height', 'training_rate', 'rate_ratio', 'clip_starts', 'frame_scores', 'VideoDataset',
+           'load_folder']
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #2cf24a25
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
@@ -193,6 +194,29 @@ def video_at_height(video:Video, # the video
     return video if H == height else replace(video, read_size=(height, max(1, round(W * height / H))))
 
 Video.at_height = video_at_height
+
+# %% ../../nbs/anomaly_detection/10_video.ipynb #8648c2c5
+def training_rate(videos:list, # the training `Video`s (an `ObjectTable` states no rate)
+                 ) -> float|None:
+    "The frame rate speeds are measured at: the first training video's `fps`, or None when none states one."
+    rates = [getattr(v, 'fps', None) for v in videos]
+    if None in rates and any(r is not None for r in rates):
+        missing = [getattr(v, 'name', str(i)) for i, (v, r) in enumerate(zip(videos, rates)) if r is None]
+        raise ValueError(f"train_videos: frame rates stated for some videos but not for {missing[:3]}; "
+                         "give every Video an fps, or none")
+    return rates[0] if rates else None
+
+def rate_ratio(train_rate:float|None, # the training videos' frame rate (`training_rate`)
+               rate:float|None, # the frame rate of the video to describe
+               name:str='video', # its name, for the warning
+              ) -> float:
+    "`rate / train_rate`; 1 when either is unknown, with a warning when only one is (speeds compared per frame)."
+    if train_rate is not None and rate is not None: return rate / train_rate
+    if (train_rate, rate) != (None, None):
+        its = 'states no frame rate' if rate is None else f'runs at {rate:g} frames/s'
+        theirs = 'state none' if train_rate is None else f'ran at {train_rate:g}'
+        warnings.warn(f"video {name!r} {its} and the training videos {theirs}: speeds compared per frame", stacklevel=2)
+    return 1.
 
 # %% ../../nbs/anomaly_detection/10_video.ipynb #05176221
 def clip_starts(n_frames:int, # frames in the video

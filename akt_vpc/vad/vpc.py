@@ -4,12 +4,13 @@
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #30b96843
 from __future__ import annotations
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from ..core import check_choice, check_range, progress, shared_file, pick_device
-from .video import Video, clip_starts, frame_scores, video_at_height
+from .video import Video, clip_starts, frame_scores, video_at_height, rate_ratio
 from .objects import MotionDetector, ClipObjects, square_boxes, detector_spec
 from .encoders import CifarResNetEncoder, TorchvisionEncoder
 from .clip_rn101 import ClipRN101Encoder
@@ -22,7 +23,7 @@ from .scoring import Scorer, Fusion, Baseline, BASELINES, smooth
 __all__ = ['ENCODERS', 'CIFAR_ENCODERS', 'CIFAR_SIDE', 'BANKS', 'CNN_BANKS', 'VPC_BANKS', 'DEFAULT_BANKS', 'MOTION_BANKS',
            'FORMAT', 'make_encoder', 'make_banks', 'VideoFeatures', 'merge_features', 'middle_objects',
            'FeatureExtractor', 'extractor_key', 'VideoScores', 'check_saved', 'read_saved', 'ModelFile',
-           'FeatureScoring', 'VideoPatchCore']
+           'FeatureScoring', 'compare_rates', 'VideoPatchCore']
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #18682bf5
 ENCODERS = ('cifar-resnet20', 'cifar100-resnet20', 'cifar-resnet20-random', 'clip-rn101', 'torchvision:<name>',
@@ -199,6 +200,7 @@ def read_saved(path, # a file written by `VideoPatchCore.save`
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #aafc21a4
 class ModelFile:
     "A fitted `VideoPatchCore` as one file: its settings (`config`), `save` (the whole file or nothing) and `load`."
+    frame_rate = None # the training videos' frame rate, set by `fit` (None: they state none)
     def config(self) -> dict:
         "The settings that rebuild this model (JSON): each memory's own, then the extractor's, scorer's and fusion's."
         x, s = self.extractor, self.scorer
@@ -210,7 +212,7 @@ class ModelFile:
     def save(self, path) -> Path:
         "Save the memories, their fitted state, the normalisation and the settings to one safetensors file."
         if not self.fusion.norm: raise ValueError("VideoPatchCore: nothing to save before fit(...)")
-        meta = dict(format=FORMAT, config=self.config(), norm=self.fusion.norm,
+        meta = dict(format=FORMAT, config=self.config(), norm=self.fusion.norm, frame_rate=self.frame_rate,
                     state={b.name: b.state() for b in self.banks}, videos={b.name: b.videos for b in self.banks})
         return save_banks({b.name: b.memory for b in self.banks}, path, meta)  # written whole, then renamed
 
@@ -232,7 +234,7 @@ class ModelFile:
         opts = {**cfg.pop('detector_options', {}), **({} if detector_file is None else {'path': detector_file})}
         m = cls(banks, **{**cfg, 'detector': detector or (cfg['detector'], opts), 'encoder': encoder or cfg['encoder'],
                           'device': device})
-        m.fusion.norm = {b: tuple(v) for b, v in meta['norm'].items()}
+        m.fusion.norm, m.frame_rate = {b: tuple(v) for b, v in meta['norm'].items()}, meta.get('frame_rate')
         return m
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #4d91299d
@@ -245,6 +247,16 @@ class FeatureScoring:
         "Per memory the smoothed raw and z-scored frame scores of one video, and the fused score."
         raw = self.scorer.score(feats); z, fused = self.fusion(raw)
         return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
+
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #7fa474be
+def compare_rates(train_rate:float|None, # the training videos' frame rate
+                  rate:float|None, # the frame rate of a video to score
+                  name:str='video', # its name, for the warning
+                 ) -> None:
+    "Warn when a video runs at another rate than the training videos: VideoPatchCore compares clips frame for frame."
+    if rate_ratio(train_rate, rate, name) != 1.:
+        warnings.warn(f"video {name!r} runs at {rate:g} frames/s and the training videos at {train_rate:g}: "
+                      "VideoPatchCore compares clips frame for frame (fit it on videos at this rate)", stacklevel=3)
 
 # %% ../../nbs/anomaly_detection/14_vpc.ipynb #636c16cc
 class VideoPatchCore(FeatureScoring, ModelFile):
@@ -261,18 +273,18 @@ class VideoPatchCore(FeatureScoring, ModelFile):
                  baseline:Baseline|None=None, # per-test-video shift of the fused scores (None: none)
                  working_height:int|None=None, # rows every frame is resized to first (None: as they are)
                 ):
-        self.banks = make_banks(banks)
-        self.baseline = Baseline() if baseline is None else baseline
+        self.banks, self.baseline = make_banks(banks), Baseline() if baseline is None else baseline
         self.extractor = FeatureExtractor(self.banks, detector, encoder, T, f, device, working_height)
         self.scorer = Scorer(self.banks, T, sigma, power_n)
         self.fusion = Fusion(None if weights is None else {b.name: float(weights.get(b.name, 0.)) for b in self.banks})
     names = property(lambda self: tuple(b.name for b in self.banks), doc="the memories' names")
     encoder = property(lambda self: self.extractor.encoder, doc="the extractor's encoder")
-    def features(self, video:Video, background=None) -> VideoFeatures: return self.extractor.features(video, background)
+    def features(self, video:Video, background=None) -> VideoFeatures: # its features, its frame rate compared
+        compare_rates(self.frame_rate, video.fps, video.name); return self.extractor.features(video, background)
     def fit(self, train_videos:list, # normal videos (`Video`s) or their `VideoFeatures`
            ) -> VideoPatchCore:
         "Build the memories and the leave-one-video-out normalisation; returns `self`."
-        vids = list(train_videos)
+        vids = list(train_videos); self.frame_rate = next((v.fps for v in vids if getattr(v, 'fps', None)), None)
         if len(vids) < 2:
             raise ValueError(f"train_videos: leave-one-out normalisation needs >= 2 training videos, got {len(vids)}")
         return self.fit_features([v if isinstance(v, VideoFeatures) else self.features(v)
