@@ -248,7 +248,7 @@ class FeatureScoring:
         raw = self.scorer.score(feats); z, fused = self.fusion(raw)
         return dict(name=feats.name, raw=raw, z=z, fused=self.baseline(fused))
 
-# %% ../../nbs/anomaly_detection/14_vpc.ipynb #7fa474be
+# %% ../../nbs/anomaly_detection/14_vpc.ipynb #5ffb1712
 def compare_rates(train_rate:float|None, # the training videos' frame rate
                   rate:float|None, # the frame rate of a video to score
                   name:str='video', # its name, for the warning
