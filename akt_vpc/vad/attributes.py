@@ -194,8 +194,7 @@ class _ExtractorSettings:
             ) -> np.ndarray:
         "(H, W, 2) flow from `prev_gray` to `gray` in pixels of a `working_height` frame (None: its own) per training frame."
         f = 1. if self.working_height is None else gray.shape[0] / self.working_height  # f times as high: 1/f the scale
-        scale = self.flow_scale if self.working_height is None else float(np.clip(self.flow_scale / f, 0.05, 1.))
-        v = flow_field(prev_gray, gray, scale)
+        v = flow_field(prev_gray, gray, float(np.clip(self.flow_scale / f, 0.05, 1.)))
         return v if f == 1. and rate_ratio == 1. else v / np.float32(f / rate_ratio)
 
 # %% ../../nbs/anomaly_detection/13d_attributes.ipynb #5e4a15f4
