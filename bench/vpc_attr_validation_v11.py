@@ -59,12 +59,8 @@ SCALES = {'hdis05': 0.5, 'hdis10': 1.0}
 
 def dis_flow(dis, a:np.ndarray, b:np.ndarray, scale:float) -> np.ndarray:
     "DIS flow from grey frame `a` to `b` at resolution factor `scale`, in full-resolution pixels (H, W, 2)."
-    from akt_vpc.vad.motion import _shrink
-    H, W = a.shape; f = dis.calc(_shrink(a, scale), _shrink(b, scale), None)
-    if scale == 1.0: return f
-    sx, sy = W / f.shape[1], H / f.shape[0]
-    f = cv2.resize(f, (W, H), interpolation=cv2.INTER_LINEAR); f[..., 0] *= sx; f[..., 1] *= sy
-    return f
+    from akt_vpc.vad.motion import _shrink, _full_resolution  # brought back as the library's Farneback flow is
+    return _full_resolution(dis.calc(_shrink(a, scale), _shrink(b, scale), None), *a.shape)
 
 
 def cache_dis(videos:list, tags:list, key:str):

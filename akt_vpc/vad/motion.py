@@ -37,17 +37,22 @@ def _shrink(gray:np.ndarray, # (H, W) uint8 frame
     return cv2.resize(gray, (max(8, round(W*scale)), max(8, round(H*scale))), interpolation=cv2.INTER_AREA)
 
 # %% ../../nbs/anomaly_detection/12a_motion.ipynb #ea4fbcf6
+def _full_resolution(flow:np.ndarray, # (h, w, 2) flow of two shrunk frames, in their pixels
+                     H:int, W:int, # full resolution
+                    ) -> np.ndarray:
+    "`flow` brought back to (H, W, 2) in full-resolution pixels (as it is when it has that size)."
+    if flow.shape[:2] == (H, W): return flow
+    sx, sy = W/flow.shape[1], H/flow.shape[0]
+    flow = cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR)
+    flow[..., 0] *= sx; flow[..., 1] *= sy
+    return flow
+
 def _farneback(a:np.ndarray, b:np.ndarray, # two (shrunk) grey frames
                H:int, W:int, # full resolution
                **farneback, # overrides of `FARNEBACK`
               ) -> np.ndarray:
     "Farneback flow of two (shrunk) frames, brought back to (H, W, 2) in full-resolution pixels."
-    flow = cv2.calcOpticalFlowFarneback(a, b, None, **{**FARNEBACK, **farneback})
-    if a.shape != (H, W):
-        sx, sy = W/a.shape[1], H/a.shape[0]
-        flow = cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR)
-        flow[..., 0] *= sx; flow[..., 1] *= sy
-    return flow
+    return _full_resolution(cv2.calcOpticalFlowFarneback(a, b, None, **{**FARNEBACK, **farneback}), H, W)
 
 # %% ../../nbs/anomaly_detection/12a_motion.ipynb #e591156d
 def flow_field(prev_gray:np.ndarray, # (H, W) uint8 frame t
