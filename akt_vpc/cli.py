@@ -355,13 +355,14 @@ def _vad_fit(args:argparse.Namespace):
     "Fit the model of `--method` on normal videos and write it to `--out`."
     from akt_vpc.vad.run import set_threads
     from akt_vpc.vad.datasets import load_dataset
-    from akt_vpc.vad.video import load_folder, Video
+    from dataclasses import replace
+    from akt_vpc.vad.video import load_folder
     from akt_vpc.vad.stream import source_fps
     set_threads(args.threads); _check_out_dir(Path(args.out).parent, 'out')
     if args.fps is not None and args.method != 'attributes': raise CLIError("--fps: applies to --method attributes")
     m = _vad_build(args)
     videos = load_folder(args.videos) if args.videos else load_dataset(args.dataset, check_masks=args.check_masks).train
-    videos = [Video(v.name, v.frames, v.labels, source_fps(v, args.fps)) for v in videos]
+    if args.fps is not None: videos = [replace(v, fps=source_fps(v, args.fps)) for v in videos]
     t0 = time.time(); m.fit(videos); t = time.time() - t0; n = sum(map(len, videos))
     res = dict(model=str(m.save(args.out)), videos=len(videos), frames=n, fit_seconds=t, fit_fps=n / t,
                config=m.config(), **({'frame_rate': m.frame_rate} if args.method == 'attributes' else {}))
