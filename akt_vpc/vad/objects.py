@@ -60,12 +60,13 @@ class MotionDetector:
     def config(self) -> dict: return dict(self.__dict__) # the settings that rebuild it (JSON)
     @property
     def device(self) -> torch.device: return torch.device('cpu')
-    def to(self, device) -> MotionDetector:
-        "Nothing to move (OpenCV on the CPU); returns `self`, so that every detector takes `.to(device)`."
-        return self
+    def to(self, device) -> MotionDetector: return self # nothing to move (OpenCV, CPU): every detector takes .to
 
     def mask(self, frame_gray:np.ndarray, background:np.ndarray) -> np.ndarray:
         "Foreground mask (H, W) bool of one grey frame."
+        if np.shape(background) != np.shape(frame_gray):
+            raise ValueError(f"background: shape {np.shape(background)} differs from the frame's "
+                             f"{np.shape(frame_gray)}; take it from frames of this size (extractor.background(video))")
         k = (self.blur, self.blur)
         d = cv2.absdiff(cv2.GaussianBlur(frame_gray, k, 0), cv2.GaussianBlur(background, k, 0))
         m = (d > self.thr).astype(np.uint8)
