@@ -12,7 +12,7 @@ from ..core import check_range, check_choice
 
 # %% auto #0
 __all__ = ['as_vectors', 'random_projection', 'greedy_coreset', 'nn_search', 'nn_distance', 'coverage_radius', 'MemoryBank',
-           'save_banks', 'BankFileError', 'load_banks']
+           'save_banks', 'BankFileError', 'read_bank_metadata', 'load_banks']
 
 # %% ../../nbs/anomaly_detection/13_memory.ipynb #c7ec25c1
 def as_vectors(x, # (N, D) tensor or array of vectors
@@ -323,22 +323,34 @@ class BankFileError(ValueError):
     "A file that `load_banks` cannot read: the message names `path`, `reason` says why."
     def __init__(self, path, reason:str):
         super().__init__(f"path: {path} is not a file written by save_banks ({reason})"); self.reason = reason
+    @classmethod
+    def of(cls, path, what:str, e:Exception): return cls(path, f"{what}: {type(e).__name__}: {str(e)[:120]}")
+
+def _open_banks(path):
+    "`path` opened by safetensors (a context manager), or a `BankFileError` when it is no safetensors file."
+    from safetensors import safe_open
+    if not Path(path).is_file(): raise FileNotFoundError(f"path: no file {path}")
+    try: return safe_open(str(path), framework='pt', device='cpu')
+    except Exception as e: raise BankFileError.of(path, 'not safetensors', e) from None  # its errors name no argument
+
+def _bank_metadata(path, f) -> tuple:
+    "(bank names, their info, the caller's metadata) that `save_banks` wrote in the open file `f`."
+    meta = f.metadata() or {}
+    if 'akt_vpc.banks' not in meta: raise BankFileError(path, "safetensors without akt_vpc's metadata")
+    try: return tuple(json.loads(meta[k]) for k in ('akt_vpc.banks', 'akt_vpc.info', 'akt_vpc.metadata'))
+    except Exception as e: raise BankFileError.of(path, 'damaged', e) from None
+
+def read_bank_metadata(path, # file written by `save_banks`
+                      ) -> dict:
+    "The metadata saved by `save_banks`, read without the banks' tensors."
+    with _open_banks(path) as f: return _bank_metadata(path, f)[2]
 
 def load_banks(path, # file written by `save_banks`
                device='cpu', # where to put the banks
               ) -> tuple[dict, dict]:
     "The named `MemoryBank`s and the metadata saved by `save_banks`."
-    from safetensors import safe_open
-    if not Path(path).is_file(): raise FileNotFoundError(f"path: no file {path}")
-    try: opened = safe_open(str(path), framework='pt', device='cpu')
-    except Exception as e:  # safetensors' own errors name neither the argument nor what was expected
-        raise BankFileError(path, f"not safetensors: {type(e).__name__}: {str(e)[:120]}") from None
-    with opened as f:
-        meta = f.metadata() or {}
-        if 'akt_vpc.banks' not in meta: raise BankFileError(path, "safetensors without akt_vpc's metadata")
-        try:  # a damaged file: its metadata or its tensors do not read back
-            names, info = json.loads(meta['akt_vpc.banks']), json.loads(meta['akt_vpc.info'])
-            banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)) for n in names}
-            extra = json.loads(meta['akt_vpc.metadata'])
-        except Exception as e: raise BankFileError(path, f"damaged: {type(e).__name__}: {str(e)[:120]}") from None
+    with _open_banks(path) as f:
+        names, info, extra = _bank_metadata(path, f)
+        try: banks = {n: MemoryBank(f.get_tensor(f'{n}/bank'), f.get_tensor(f'{n}/source'), info.get(n)) for n in names}
+        except Exception as e: raise BankFileError.of(path, 'damaged', e) from None  # its tensors do not read back
     return {n: b.to(device) for n, b in banks.items()}, extra

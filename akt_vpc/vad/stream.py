@@ -15,7 +15,7 @@ from .video import Video, load_folder, rate_ratio
 from .scoring import Scorer, Baseline
 from .attributes import ObjectStream
 from .attribute_vad import AttributeVAD, ATTRIBUTE_FORMAT, load_attribute_vad
-from .memory import load_banks, BankFileError
+from .memory import read_bank_metadata, BankFileError
 from .vpc import VideoPatchCore, compare_rates
 
 # %% auto #0
@@ -224,7 +224,7 @@ def load_model(path, # a file written by `VideoPatchCore.save` or `AttributeVAD.
               ):
     "The fitted `VideoPatchCore` or `AttributeVAD` saved in `path`."
     if not Path(path).is_file(): raise FileNotFoundError(f"model: no file {path}")
-    try: fmt = load_banks(path)[1].get('format')
+    try: fmt = read_bank_metadata(path).get('format')  # the tensors are read once, by the model's own loader
     except BankFileError as e: raise ValueError(f"model: {path} is not a fitted model ({e.reason})") from None
     if fmt == ATTRIBUTE_FORMAT: return load_attribute_vad(path, detector_file=detector_file)
     return VideoPatchCore.load(path, device=device, detector_file=detector_file)
